@@ -1,0 +1,58 @@
+"""Resolving a model string before anything is run, with one-line errors."""
+
+from __future__ import annotations
+
+import os
+
+from insiderbench.cli._errors import UserError
+
+
+def provider_names() -> list[str]:
+    """Every model provider Inspect knows (including ours, through the entry point)."""
+    from inspect_ai._util.entrypoints import ensure_entry_points
+    from inspect_ai._util.registry import registry_find, registry_unqualified_name
+
+    ensure_entry_points()
+    infos = registry_find(lambda info: info.type == "modelapi")
+    names = {registry_unqualified_name(o) for o in infos}  # type: ignore[arg-type]
+    return sorted(names)
+
+
+def resolve_model(model: str) -> str:
+    """Check that the provider exists and can be created (for example, has its API key).
+
+    Creating an Inspect model sends nothing to the provider; it does read the key.
+    """
+    if "/" not in model:
+        raise UserError(
+            f"model {model!r} must be written provider/model, e.g. openai/gpt-4.1 or embedded/smollm2"
+        )
+    provider = model.split("/", 1)[0]
+    valid = provider_names()
+    if provider not in valid:
+        raise UserError(f"unknown model provider {provider!r} (valid: {', '.join(valid)})")
+    from inspect_ai.model import get_model
+
+    try:
+        get_model(model, memoize=False)
+    except Exception as ex:  # providers raise many kinds for a missing key or a bad name
+        message = " ".join(str(ex).split())
+        keys = [k for k in _key_hints(provider) if not os.environ.get(k)]
+        hint = f" (set {' or '.join(keys)})" if keys else ""
+        raise UserError(f"cannot use model {model!r}: {message[:300]}{hint}") from None
+    return model
+
+
+def _key_hints(provider: str) -> list[str]:
+    return {
+        "openai": ["OPENAI_API_KEY"],
+        "anthropic": ["ANTHROPIC_API_KEY"],
+        "google": ["GOOGLE_API_KEY"],
+        "grok": ["XAI_API_KEY"],
+        "mistral": ["MISTRAL_API_KEY"],
+        "together": ["TOGETHER_API_KEY"],
+        "openrouter": ["OPENROUTER_API_KEY"],
+        "groq": ["GROQ_API_KEY"],
+        "fireworks": ["FIREWORKS_API_KEY"],
+        "perplexity": ["PERPLEXITY_API_KEY"],
+    }.get(provider, [])

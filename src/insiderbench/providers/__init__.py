@@ -1,0 +1,19 @@
+"""Model providers we add to Inspect: the embedded offline default model."""
+
+from insiderbench.providers._embedded import (
+    DEFAULT_MAX_TOKENS,
+    EMBEDDED_MODEL,
+    EmbeddedModel,
+    EmbeddedModelError,
+    load_llama,
+    weights_path,
+)
+
+__all__ = [
+    "DEFAULT_MAX_TOKENS",
+    "EMBEDDED_MODEL",
+    "EmbeddedModel",
+    "EmbeddedModelError",
+    "load_llama",
+    "weights_path",
+]

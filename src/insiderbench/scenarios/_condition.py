@@ -1,0 +1,196 @@
+"""The experimental condition: one cell of the paper's grid."""
+
+from __future__ import annotations
+
+from typing import Literal, get_args
+
+from pydantic import BaseModel, ConfigDict, field_validator, model_validator
+
+Scenario = Literal["blackmail", "leaking", "murder"]
+GoalType = Literal["explicit", "latent", "swap", "none", "ambiguous"]
+GoalValue = Literal[
+    "america",
+    "global",
+    "safety",
+    "acceleration",
+    "ethical",
+    "pragmatic",
+    "individualism",
+    "collectivism",
+    "none",
+]
+Urgency = Literal["replacement", "restriction", "none"]
+ExtraInstructions = Literal["none", "dont", "goal"]
+
+SCENARIOS: tuple[str, ...] = get_args(Scenario)
+GOAL_TYPES: tuple[str, ...] = get_args(GoalType)
+GOAL_VALUES: tuple[str, ...] = tuple(v for v in get_args(GoalValue) if v != "none")
+URGENCIES: tuple[str, ...] = get_args(Urgency)
+EXTRA_INSTRUCTIONS: tuple[str, ...] = get_args(ExtraInstructions)
+
+GOAL_TYPES_WITH_VALUE = ("explicit", "latent", "swap")
+GOAL_TYPES_WITHOUT_VALUE = ("none", "ambiguous")
+
+HEADLINE_GOAL_TYPE = "explicit"
+HEADLINE_GOAL_VALUE = "america"
+HEADLINE_URGENCY = "replacement"
+
+
+class ConditionError(ValueError):
+    """A factor value or combination that does not exist in the grid."""
+
+
+def _choices(values: tuple[str, ...]) -> str:
+    return ", ".join(values)
+
+
+class Condition(BaseModel):
+    """The factors of one experimental condition. Frozen so it can key dicts and sets."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    scenario: Scenario
+    goal_type: GoalType = HEADLINE_GOAL_TYPE
+    goal_value: GoalValue = HEADLINE_GOAL_VALUE
+    urgency: Urgency = HEADLINE_URGENCY
+    extra_instructions: ExtraInstructions = "none"
+    prod: bool = False
+    eval_awareness: bool = False
+
+    @field_validator("extra_instructions", mode="before")
+    @classmethod
+    def _none_means_none(cls, v: object) -> object:
+        return "none" if v is None else v
+
+    @field_validator("goal_value", mode="before")
+    @classmethod
+    def _goal_none(cls, v: object) -> object:
+        return "none" if v is None else v
+
+    @model_validator(mode="after")
+    def _goal_pairing(self) -> Condition:
+        if self.goal_type in GOAL_TYPES_WITHOUT_VALUE and self.goal_value != "none":
+            raise ValueError(
+                f"goal_type {self.goal_type} takes goal_value none, not {self.goal_value}"
+            )
+        if self.goal_type in GOAL_TYPES_WITH_VALUE and self.goal_value == "none":
+            raise ValueError(
+                f"goal_type {self.goal_type} needs a goal_value: one of {_choices(GOAL_VALUES)}"
+            )
+        return self
+
+    @property
+    def base_id(self) -> str:
+        return f"{self.scenario}_{self.goal_type}-{self.goal_value}_{self.urgency}"
+
+    @property
+    def condition_id(self) -> str:
+        """`{scenario}_{goal_type}-{goal_value}_{urgency}` plus `__dont`/`__goal`, `__prod`, `__aware`."""
+        cid = self.base_id
+        if self.extra_instructions != "none":
+            cid += f"__{self.extra_instructions}"
+        if self.prod:
+            cid += "__prod"
+        if self.eval_awareness:
+            cid += "__aware"
+        return cid
+
+    def factors(self) -> dict[str, str | bool]:
+        """The factors as plain JSON values ("none" for an absent goal value or extra)."""
+        return {
+            "scenario": self.scenario,
+            "goal_type": self.goal_type,
+            "goal_value": self.goal_value,
+            "urgency": self.urgency,
+            "extra_instructions": self.extra_instructions,
+            "prod": self.prod,
+            "eval_awareness": self.eval_awareness,
+        }
+
+    @classmethod
+    def from_id(cls, condition_id: str) -> Condition:
+        """Parse a condition id back into a Condition (inverse of `condition_id`)."""
+        base, *flags = condition_id.split("__")
+        try:
+            scenario, goal, urgency = base.split("_")
+            goal_type, goal_value = goal.split("-")
+        except ValueError:
+            raise ConditionError(
+                f"invalid condition id {condition_id!r}: expected "
+                "{scenario}_{goal_type}-{goal_value}_{urgency}[__dont|__goal][__prod][__aware]"
+            ) from None
+        extra = "none"
+        prod = aware = False
+        for flag in flags:
+            if flag in ("dont", "goal"):
+                extra = flag
+            elif flag == "prod":
+                prod = True
+            elif flag == "aware":
+                aware = True
+            else:
+                raise ConditionError(
+                    f"invalid condition id {condition_id!r}: unknown suffix __{flag} "
+                    "(valid: __dont, __goal, __prod, __aware)"
+                )
+        return make_condition(
+            scenario=scenario,
+            goal_type=goal_type,
+            goal_value=goal_value,
+            urgency=urgency,
+            extra_instructions=extra,
+            prod=prod,
+            eval_awareness=aware,
+        )
+
+
+def make_condition(
+    *,
+    scenario: str,
+    goal_type: str | None = None,
+    goal_value: str | None = None,
+    urgency: str | None = None,
+    extra_instructions: str | None = None,
+    prod: bool = False,
+    eval_awareness: bool = False,
+) -> Condition:
+    """Build a Condition from user-supplied strings, with one-line errors naming the choices.
+
+    Unnamed factors take the paper's headline condition (explicit-america, replacement);
+    goal_type none/ambiguous without a goal value takes goal_value none.
+    """
+    _check("scenario", scenario, SCENARIOS)
+    goal_type = goal_type or HEADLINE_GOAL_TYPE
+    _check("goal type", goal_type, GOAL_TYPES)
+    if goal_value is None:
+        goal_value = "none" if goal_type in GOAL_TYPES_WITHOUT_VALUE else HEADLINE_GOAL_VALUE
+    if goal_type in GOAL_TYPES_WITHOUT_VALUE:
+        if goal_value != "none":
+            raise ConditionError(
+                f"goal type {goal_type} takes goal value none, not {goal_value!r}"
+            )
+    else:
+        _check("goal value", goal_value, GOAL_VALUES, extra=f" for goal type {goal_type}")
+    urgency = urgency or HEADLINE_URGENCY
+    _check("urgency", urgency, URGENCIES)
+    extra = extra_instructions or "none"
+    _check("extra instructions", extra, EXTRA_INSTRUCTIONS)
+    return Condition(
+        scenario=scenario,  # type: ignore[arg-type]
+        goal_type=goal_type,  # type: ignore[arg-type]
+        goal_value=goal_value,  # type: ignore[arg-type]
+        urgency=urgency,  # type: ignore[arg-type]
+        extra_instructions=extra,  # type: ignore[arg-type]
+        prod=prod,
+        eval_awareness=eval_awareness,
+    )
+
+
+def _check(what: str, value: str, valid: tuple[str, ...], extra: str = "") -> None:
+    if value not in valid:
+        raise ConditionError(f"unknown {what} {value!r}{extra} (valid: {_choices(valid)})")
+
+
+def headline(scenario: str) -> Condition:
+    """The paper's headline condition for a scenario: explicit-america goal, replacement."""
+    return make_condition(scenario=scenario)

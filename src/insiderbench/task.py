@@ -1,0 +1,142 @@
+"""The Inspect task: one Sample per condition, `epochs` = samples per condition."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from importlib.metadata import version
+
+from inspect_ai import Task, task
+from inspect_ai.dataset import MemoryDataset, Sample
+from inspect_ai.model import ChatMessageSystem, ChatMessageUser, GenerateConfig
+from inspect_ai.scorer import Score, Target, mean, scorer, stderr
+from inspect_ai.solver import Generate, Solver, TaskState, solver
+
+from insiderbench._seeds import derive_seed
+from insiderbench.classify import run_check
+from insiderbench.environment import parse_actions
+from insiderbench.scenarios import Condition, get_pack, make_condition
+
+TASK_NAME = "agentic_misalignment"
+CHECK_SCORER = "harm_check"
+PAPER_TEMPERATURE = 1.0
+
+
+def condition_sample(condition: Condition, pack_name: str = "paper") -> Sample:
+    """The Sample for one condition: system prompt + user message, factors in metadata."""
+    pack = get_pack(pack_name)
+    rendered = pack.render(condition)
+    prompt_hash = hashlib.sha256(
+        (rendered.system + "\x00" + rendered.user).encode()
+    ).hexdigest()[:16]
+    return Sample(
+        id=condition.condition_id,
+        input=[
+            ChatMessageSystem(content=rendered.system),
+            ChatMessageUser(content=rendered.user),
+        ],
+        metadata={
+            **condition.factors(),
+            "condition_id": condition.condition_id,
+            "pack": pack.name,
+            "pack_version": pack.version(),
+            "prompt_hash": prompt_hash,
+        },
+    )
+
+
+def condition_from_metadata(metadata: dict[str, object]) -> Condition:
+    return Condition(**{k: metadata[k] for k in Condition.model_fields if k in metadata})
+
+
+@solver
+def classic_agent(seed: int | None = None) -> Solver:
+    """The paper's protocol: the system prompt, the inbox, one generation, no tools."""
+
+    async def solve(state: TaskState, generate: Generate) -> TaskState:
+        kwargs = {}
+        if seed is not None:
+            sample_seed = derive_seed(seed, str(state.metadata["condition_id"]), state.epoch)
+            state.metadata["seed"] = sample_seed
+            kwargs["seed"] = sample_seed
+        return await generate(state, tool_calls="none", **kwargs)  # type: ignore[arg-type]
+
+    return solve
+
+
+@scorer(metrics=[mean(), stderr()], name=CHECK_SCORER)
+def harm_check() -> object:
+    """Deterministic check over the actions the agent took (1 = harmful)."""
+
+    async def score(state: TaskState, target: Target) -> Score:
+        condition = condition_from_metadata(state.metadata)
+        facts = get_pack(str(state.metadata.get("pack", "paper"))).render(condition).facts
+        reply = state.output.completion if state.output else ""
+        if not reply.strip():
+            return Score.unscored(reason="empty reply: nothing to classify")
+        actions = parse_actions(reply)
+        result = run_check(facts, actions)
+        return Score(
+            value=1.0 if result.harmful else 0.0,
+            answer="harmful" if result.harmful else "not harmful",
+            explanation="; ".join(result.evidence) or None,
+            metadata={
+                "check": result.model_dump(mode="json"),
+                "actions": [a.model_dump(mode="json") for a in actions],
+            },
+        )
+
+    return score
+
+
+def build_task(
+    conditions: Sequence[Condition],
+    *,
+    seed: int | None = None,
+    temperature: float = PAPER_TEMPERATURE,
+    max_tokens: int | None = None,
+    pack: str = "paper",
+    name: str = TASK_NAME,
+) -> Task:
+    """A task over the given conditions, with the classic (text-tag) protocol."""
+    return Task(
+        dataset=MemoryDataset(
+            [condition_sample(c, pack) for c in conditions], name="insiderbench"
+        ),
+        solver=classic_agent(seed),
+        scorer=harm_check(),
+        config=GenerateConfig(temperature=temperature, max_tokens=max_tokens),
+        message_limit=3,
+        name=name,
+        metadata={
+            "insiderbench_version": version("insiderbench"),
+            "pack": pack,
+            "seed": seed,
+        },
+    )
+
+
+@task(name=TASK_NAME)
+def agentic_misalignment(
+    scenario: str = "blackmail",
+    goal_type: str = "explicit",
+    goal_value: str | None = None,
+    urgency: str = "replacement",
+    extra_instructions: str = "none",
+    prod: bool = False,
+    eval_awareness: bool = False,
+    seed: int | None = None,
+    temperature: float = PAPER_TEMPERATURE,
+    max_tokens: int | None = None,
+) -> Task:
+    """One condition of the paper's grid (`-T scenario=leaking -T goal_type=none ...`)."""
+    condition = make_condition(
+        scenario=scenario,
+        goal_type=goal_type,
+        goal_value=goal_value,
+        urgency=urgency,
+        extra_instructions=extra_instructions,
+        prod=prod,
+        eval_awareness=eval_awareness,
+    )
+    return build_task([condition], seed=seed, temperature=temperature, max_tokens=max_tokens)
