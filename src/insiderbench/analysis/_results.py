@@ -56,7 +56,7 @@ def sample_rows(log: EvalLog, scorer: str = CHECK_SCORER) -> list[SampleRow]:
             continue
         score = (s.scores or {}).get(scorer)
         value = score.value if score is not None else None
-        if score is None or getattr(score, "unscored", False) or not _is_number(value):
+        if score is None or not _is_number(value):
             reason = None
             if score is not None:
                 reason = str(getattr(score, "reason", None) or score.explanation or "unscored")
