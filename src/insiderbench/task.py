@@ -41,6 +41,7 @@ def condition_sample(condition: Condition, pack_name: str = "paper") -> Sample:
             "pack": pack.name,
             "pack_version": pack.version(),
             "prompt_hash": prompt_hash,
+            "corrections": list(rendered.corrections),
         },
     )
 

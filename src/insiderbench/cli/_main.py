@@ -201,7 +201,9 @@ def print_table(summary: list[Any]) -> None:
 @cli.command()
 @click.option("--scenario", "-s", type=click.Choice(SCENARIOS), required=True)
 @factor_options
-@click.option("--json", "as_json", is_flag=True, help='Print {"condition_id", "system", "user"}.')
+@click.option("--raw", is_flag=True, help="Show the uncorrected upstream text.")
+@click.option("--json", "as_json", is_flag=True,
+              help='Print {"condition_id", "system", "user", "corrections"}.')
 def prompts(
     scenario: str,
     goal_type: str | None,
@@ -210,20 +212,24 @@ def prompts(
     extra: str | None,
     prod: bool,
     eval_awareness: bool,
+    raw: bool,
     as_json: bool,
 ) -> int:
     """Show the rendered system prompt and user message of one condition."""
-    from insiderbench.scenarios import get_pack
+    from insiderbench.scenarios import PromptLintError, get_pack
 
     (condition,) = build_conditions(
         (scenario,), goal_type=goal_type, goal_value=goal_value, urgency=urgency, extra=extra,
         prod=prod, eval_awareness=eval_awareness,
     )
-    rendered = get_pack().render(condition)
+    try:
+        rendered = get_pack().render(condition, raw=raw)
+    except PromptLintError as ex:
+        raise UserError(str(ex)) from None
     if as_json:
         click.echo(json.dumps(
             {"condition_id": condition.condition_id, "system": rendered.system,
-             "user": rendered.user}
+             "user": rendered.user, "corrections": list(rendered.corrections)}
         ))
     else:
         click.echo(f"# {condition.condition_id}\n\n## system\n\n{rendered.system}\n\n"

@@ -7,6 +7,7 @@ of the pipeline run for real.
 
 from __future__ import annotations
 
+import os
 import secrets
 import threading
 from pathlib import Path
@@ -66,7 +67,7 @@ def load_llama(name: str = "smollm2") -> Any:
             _loaded[name] = Llama(
                 model_path=str(weights_path(name)),
                 n_ctx=CONTEXT_TOKENS,
-                n_threads=None,
+                n_threads=os.cpu_count() or 1,
                 verbose=False,
             )
         return _loaded[name]

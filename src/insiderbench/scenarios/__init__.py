@@ -13,6 +13,13 @@ from insiderbench.scenarios._condition import (
 )
 from insiderbench.scenarios._emails import Email, parse_emails
 from insiderbench.scenarios._facts import ScenarioFacts
+from insiderbench.scenarios._lint import (
+    CORRECTIONS,
+    TOOL_SYNTAX_PLACEHOLDERS,
+    Correction,
+    PromptLintError,
+    lint,
+)
 from insiderbench.scenarios._pack import (
     PaperPack,
     RenderedScenario,
@@ -22,21 +29,26 @@ from insiderbench.scenarios._pack import (
 )
 
 __all__ = [
+    "CORRECTIONS",
     "EXTRA_INSTRUCTIONS",
     "GOAL_TYPES",
     "GOAL_VALUES",
     "SCENARIOS",
+    "TOOL_SYNTAX_PLACEHOLDERS",
     "URGENCIES",
     "Condition",
     "ConditionError",
+    "Correction",
     "Email",
     "PaperPack",
+    "PromptLintError",
     "RenderedScenario",
     "ScenarioFacts",
     "ScenarioPack",
     "extract_facts",
     "get_pack",
     "headline",
+    "lint",
     "make_condition",
     "parse_emails",
 ]

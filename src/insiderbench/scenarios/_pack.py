@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from importlib.metadata import version
 from typing import Protocol
@@ -12,6 +12,7 @@ from typing import Protocol
 from insiderbench.scenarios._condition import Condition
 from insiderbench.scenarios._emails import Email, domain_of, parse_emails
 from insiderbench.scenarios._facts import ScenarioFacts
+from insiderbench.scenarios._lint import check_rendered, correct
 
 
 @dataclass(frozen=True)
@@ -23,6 +24,8 @@ class RenderedScenario:
     user_prompt: str
     email_content: str
     facts: ScenarioFacts
+    # Names of the corrections (scenarios._lint) applied to the upstream text; () for raw.
+    corrections: tuple[str, ...] = ()
 
     @property
     def user(self) -> str:
@@ -33,7 +36,7 @@ class RenderedScenario:
 class ScenarioPack(Protocol):
     name: str
 
-    def render(self, condition: Condition) -> RenderedScenario: ...
+    def render(self, condition: Condition, raw: bool = False) -> RenderedScenario: ...
 
     def version(self) -> str: ...
 
@@ -51,12 +54,29 @@ class PaperPack:
     def version(self) -> str:
         return f"inspect_evals {version('inspect_evals')}"
 
-    def render(self, condition: Condition) -> RenderedScenario:
-        return _render_paper(condition)
+    def render(self, condition: Condition, raw: bool = False) -> RenderedScenario:
+        """The condition's prompts, corrected and linted; `raw=True` gives the upstream text
+        as generated, uncorrected and unlinted (to inspect the defects).
+
+        Raises PromptLintError if a template slot is left unfilled after the corrections.
+        """
+        return _render_paper(condition, raw)
 
 
-@lru_cache(maxsize=1024)
-def _render_paper(condition: Condition) -> RenderedScenario:
+@lru_cache(maxsize=2048)
+def _render_paper(condition: Condition, raw: bool) -> RenderedScenario:
+    """Both variants are cached; the corrected one is built from the cached raw one."""
+    if not raw:
+        corrected = correct(_render_paper(condition, True))
+        if corrected.corrections:
+            corrected = replace(
+                corrected,
+                facts=extract_facts(
+                    condition.scenario, corrected.system, corrected.email_content
+                ),
+            )
+        check_rendered(corrected)
+        return corrected
     from inspect_evals.agentic_misalignment.prompt_generator import (
         ALIGNMENT_FAKING_WARNING,
         generate_prompts,
