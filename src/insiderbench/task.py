@@ -94,7 +94,7 @@ def build_task(
     conditions: Sequence[Condition],
     *,
     seed: int | None = None,
-    temperature: float = PAPER_TEMPERATURE,
+    temperature: float | None = PAPER_TEMPERATURE,
     max_tokens: int | None = None,
     pack: str = "paper",
     name: str = TASK_NAME,
@@ -126,18 +126,30 @@ def agentic_misalignment(
     extra_instructions: str = "none",
     prod: bool = False,
     eval_awareness: bool = False,
+    conditions: str | list[str] | None = None,
     seed: int | None = None,
-    temperature: float = PAPER_TEMPERATURE,
+    temperature: float | None = PAPER_TEMPERATURE,
     max_tokens: int | None = None,
 ) -> Task:
-    """One condition of the paper's grid (`-T scenario=leaking -T goal_type=none ...`)."""
-    condition = make_condition(
-        scenario=scenario,
-        goal_type=goal_type,
-        goal_value=goal_value,
-        urgency=urgency,
-        extra_instructions=extra_instructions,
-        prod=prod,
-        eval_awareness=eval_awareness,
-    )
-    return build_task([condition], seed=seed, temperature=temperature, max_tokens=max_tokens)
+    """Conditions of the paper's grid.
+
+    Either one condition by its factors (`-T scenario=leaking -T goal_type=none ...`), or
+    several by id (`-T conditions=blackmail_explicit-america_replacement,...`); experiments
+    use the latter, so the condition ids are part of the task's recorded arguments.
+    """
+    if conditions:
+        ids = conditions.split(",") if isinstance(conditions, str) else list(conditions)
+        chosen = [Condition.from_id(c.strip()) for c in ids if c.strip()]
+    else:
+        chosen = [
+            make_condition(
+                scenario=scenario,
+                goal_type=goal_type,
+                goal_value=goal_value,
+                urgency=urgency,
+                extra_instructions=extra_instructions,
+                prod=prod,
+                eval_awareness=eval_awareness,
+            )
+        ]
+    return build_task(chosen, seed=seed, temperature=temperature, max_tokens=max_tokens)

@@ -1,0 +1,117 @@
+"""The experiment: models x conditions x samples, plus how to run them."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from insiderbench.experiment._grid import Grid, expand
+from insiderbench.scenarios import Condition
+
+ReasoningEffort = Literal["none", "minimal", "low", "medium", "high", "xhigh"]
+
+# Defaults that keep a run from hanging forever on a dead provider, and keep one bad sample
+# from aborting a task. All overridable in the file or on the command line.
+DEFAULT_MAX_RETRIES = 6  # per API call, with Inspect's exponential backoff
+DEFAULT_TIMEOUT = 900  # seconds for one API call, retries included
+DEFAULT_ATTEMPT_TIMEOUT = 300  # seconds for one attempt of an API call
+DEFAULT_RETRY_ON_ERROR = 3  # per sample: malformed/empty replies, timeouts
+DEFAULT_RETRY_ATTEMPTS = 2  # eval_set passes over tasks that still have errored samples
+
+
+class ModelSpec(BaseModel):
+    """A model under test, with settings of its own (a mapping entry in `models:`)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    model: str
+    temperature: float | None = Field(default=None, ge=0)
+    max_tokens: int | None = Field(default=None, ge=1)
+    reasoning_effort: ReasoningEffort | None = None
+    reasoning_tokens: int | None = Field(default=None, ge=1)
+    max_connections: int | None = Field(default=None, ge=1)
+    batch: bool | int | None = None
+    cache_prompt: bool | Literal["auto"] | None = None
+    model_args: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("model")
+    @classmethod
+    def _provider_model(cls, v: str) -> str:
+        if "/" not in v:
+            raise ValueError(f"model {v!r} must be an Inspect model string provider/model")
+        return v
+
+    @property
+    def sends_temperature(self) -> bool:
+        """False when the entry sets `temperature: null` (for models that refuse one)."""
+        return not ("temperature" in self.model_fields_set and self.temperature is None)
+
+
+class Experiment(BaseModel):
+    """A validated experiment file. The conditions are the union of `grids`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1)
+    description: str | None = None
+    models: list[ModelSpec] = Field(min_length=1)
+    samples: int = Field(default=100, ge=1)
+    temperature: float = Field(default=1.0, ge=0)
+    max_tokens: int | None = Field(default=None, ge=1)
+    seed: int | None = None
+    grader: str | None = None
+    max_connections: int | None = Field(default=None, ge=1)
+    max_retries: int = Field(default=DEFAULT_MAX_RETRIES, ge=0)
+    timeout: int = Field(default=DEFAULT_TIMEOUT, ge=1)
+    attempt_timeout: int = Field(default=DEFAULT_ATTEMPT_TIMEOUT, ge=1)
+    retry_on_error: int = Field(default=DEFAULT_RETRY_ON_ERROR, ge=0)
+    retry_attempts: int = Field(default=DEFAULT_RETRY_ATTEMPTS, ge=0)
+    batch: bool | int = False
+    cache_prompt: bool | Literal["auto"] = "auto"
+    grids: list[Grid] = Field(min_length=1)
+
+    @field_validator("models", mode="before")
+    @classmethod
+    def _strings_to_specs(cls, v: Any) -> Any:
+        from insiderbench.data import model_group
+
+        if isinstance(v, str):
+            v = [v]
+        if isinstance(v, list):
+            out: list[Any] = []
+            for m in v:
+                if isinstance(m, str) and m.startswith("@"):
+                    out.extend({"model": name} for name in model_group(m))
+                else:
+                    out.append({"model": m} if isinstance(m, str) else m)
+            return out
+        return v
+
+    @field_validator("name")
+    @classmethod
+    def _slug(cls, v: str) -> str:
+        if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", v):
+            raise ValueError("name may use letters, digits, '.', '_' and '-' only")
+        return v
+
+    @model_validator(mode="after")
+    def _distinct_models(self) -> Experiment:
+        names = [m.model for m in self.models]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"models listed twice: {', '.join(dupes)}")
+        return self
+
+    def conditions(self) -> list[Condition]:
+        return expand(self.grids)
+
+    def conditions_hash(self) -> str:
+        """Short hash of the conditions, for a log directory no other experiment shares."""
+        ids = "\n".join(sorted(c.condition_id for c in self.conditions()))
+        return hashlib.sha256(ids.encode()).hexdigest()[:8]
+
+    def default_log_dir(self) -> str:
+        return f"logs/{self.name}-{self.conditions_hash()}"

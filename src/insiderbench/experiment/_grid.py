@@ -1,0 +1,101 @@
+"""Grids of conditions: each grid a Cartesian product, an experiment the union of its grids."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from insiderbench.scenarios import (
+    EXTRA_INSTRUCTIONS,
+    GOAL_TYPES,
+    GOAL_VALUES,
+    SCENARIOS,
+    URGENCIES,
+    Condition,
+)
+from insiderbench.scenarios._condition import (
+    ExtraInstructions,
+    GoalType,
+    Scenario,
+    Urgency,
+)
+from typing import Literal
+
+NamedGoalValue = Literal[
+    "america", "global", "safety", "acceleration", "ethical", "pragmatic", "individualism",
+    "collectivism",
+]
+
+
+class Grid(BaseModel):
+    """One Cartesian product of factor values.
+
+    Goal types none and ambiguous always take goal value none, so they contribute one
+    condition per combination of the other factors, whatever `goal_values` lists.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    scenarios: list[Scenario] = Field(min_length=1)
+    goal_types: list[GoalType] = Field(default=["explicit"], min_length=1)
+    goal_values: list[NamedGoalValue] = Field(default=["america"])
+    urgencies: list[Urgency] = Field(default=["replacement"], min_length=1)
+    extra_instructions: list[ExtraInstructions] = Field(default=["none"], min_length=1)
+    prod: list[bool] = Field(default=[False], min_length=1)
+    eval_awareness: list[bool] = Field(default=[False], min_length=1)
+
+    @model_validator(mode="after")
+    def _values_for_valued_goals(self) -> Grid:
+        valued = [g for g in self.goal_types if g in ("explicit", "latent", "swap")]
+        if valued and not self.goal_values:
+            raise ValueError(
+                f"goal_values is empty but goal_types {valued} need one of {', '.join(GOAL_VALUES)}"
+            )
+        return self
+
+    def conditions(self) -> list[Condition]:
+        out: list[Condition] = []
+        for scenario in self.scenarios:
+            for goal_type in self.goal_types:
+                values = self.goal_values if goal_type in ("explicit", "latent", "swap") else ["none"]
+                for goal_value in values:
+                    for urgency in self.urgencies:
+                        for extra in self.extra_instructions:
+                            for prod in self.prod:
+                                for aware in self.eval_awareness:
+                                    out.append(
+                                        Condition(
+                                            scenario=scenario,
+                                            goal_type=goal_type,
+                                            goal_value=goal_value,
+                                            urgency=urgency,
+                                            extra_instructions=extra,
+                                            prod=prod,
+                                            eval_awareness=aware,
+                                        )
+                                    )
+        return unique(out)
+
+
+def unique(conditions: Iterable[Condition]) -> list[Condition]:
+    """De-duplicate, keeping first-seen order."""
+    return list(dict.fromkeys(conditions))
+
+
+def expand(grids: Iterable[Grid]) -> list[Condition]:
+    """The union of the grids (never one merged Cartesian product), de-duplicated."""
+    return unique(c for g in grids for c in g.conditions())
+
+
+def full_grid() -> list[Condition]:
+    """The paper's complete grid: 234 base conditions x extra instructions x prod x awareness."""
+    return Grid(
+        scenarios=list(SCENARIOS),  # type: ignore[arg-type]
+        goal_types=list(GOAL_TYPES),  # type: ignore[arg-type]
+        goal_values=list(GOAL_VALUES),  # type: ignore[arg-type]
+        urgencies=list(URGENCIES),  # type: ignore[arg-type]
+        extra_instructions=list(EXTRA_INSTRUCTIONS),  # type: ignore[arg-type]
+        prod=[False, True],
+        eval_awareness=[False, True],
+    ).conditions()

@@ -1,0 +1,132 @@
+"""Loading experiment files: errors name the key, the file and the line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from insiderbench.experiment._experiment import Experiment, ModelSpec
+from insiderbench.experiment._grid import Grid
+from insiderbench.experiment._original import convert_original, is_original
+
+KeyPath = tuple[str | int, ...]
+
+
+class ExperimentFileError(ValueError):
+    """An experiment file that cannot be used. The message is one line: file:line: key: what."""
+
+
+def load_experiment(
+    path: str | Path, providers: list[str] | None = None
+) -> tuple[Experiment, list[str]]:
+    """Read and validate an experiment file (ours, or the original repository's format).
+
+    Returns the experiment and warnings (keys of an original-format file we cannot honour).
+    """
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as ex:
+        raise ExperimentFileError(f"{path}: cannot read: {ex.strerror or ex}") from None
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as ex:
+        mark = getattr(ex, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}" if mark else str(path)
+        problem = getattr(ex, "problem", None) or str(ex).splitlines()[0]
+        raise ExperimentFileError(f"{where}: invalid YAML: {problem}") from None
+    if not isinstance(data, dict):
+        raise ExperimentFileError(f"{path}:1: an experiment file is a mapping of keys")
+    lines = _line_map(node)
+    warnings: list[str] = []
+    origin: dict[KeyPath, KeyPath] = {}
+    if is_original(data):
+        try:
+            data, warnings, origin = convert_original(data, providers or [])
+        except ValueError as ex:
+            raise ExperimentFileError(f"{path}: {ex}") from None
+        data.setdefault("name", path.stem)
+    data.setdefault("name", path.stem)
+    try:
+        experiment = Experiment.model_validate(data)
+    except ValidationError as ex:
+        raise ExperimentFileError(_describe(ex, path, lines, origin)) from None
+    return experiment, warnings
+
+
+def _describe(
+    ex: ValidationError, path: Path, lines: dict[KeyPath, int], origin: dict[KeyPath, KeyPath]
+) -> str:
+    err = ex.errors()[0]
+    loc: KeyPath = tuple(p for p in err["loc"] if isinstance(p, int) or _is_key(p))
+    original = _translate(loc, origin)
+    line = _lookup(original, lines)
+    key = _dotted(original if origin else loc)
+    message = err["msg"]
+    if err["type"] == "extra_forbidden":
+        model = _model_at(loc[:-1])
+        valid = ", ".join(model.model_fields) if model else ""
+        message = f"unknown key (valid: {valid})" if valid else "unknown key"
+    elif err["type"] == "missing":
+        message = "required key is missing"
+    where = f"{path}:{line}" if line else str(path)
+    return f"{where}: {key or '(top level)'}: {message}"
+
+
+def _is_key(part: object) -> bool:
+    # pydantic adds union-branch names ("str", "ModelSpec", "literal[...]") to locations
+    return isinstance(part, str) and part.isidentifier() and not part[0].isupper() and part not in (
+        "str", "int", "bool", "float", "list", "dict", "function-after", "function-before"
+    )
+
+
+def _model_at(loc: KeyPath) -> type[BaseModel] | None:
+    if not loc:
+        return Experiment
+    if loc[0] == "grids" and len(loc) == 2:
+        return Grid
+    if loc[0] == "models" and len(loc) == 2:
+        return ModelSpec
+    return None
+
+
+def _translate(loc: KeyPath, origin: dict[KeyPath, KeyPath]) -> KeyPath:
+    for n in range(len(loc), 0, -1):
+        if loc[:n] in origin:
+            return origin[loc[:n]] + loc[n:]
+    return loc
+
+
+def _lookup(loc: KeyPath, lines: dict[KeyPath, int]) -> int | None:
+    for n in range(len(loc), -1, -1):
+        if loc[:n] in lines:
+            return lines[loc[:n]]
+    return None
+
+
+def _dotted(loc: KeyPath) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _line_map(node: Any, path: KeyPath = ()) -> dict[KeyPath, int]:
+    """Map each key path of the YAML document to its 1-based line."""
+    lines: dict[KeyPath, int] = {}
+    if node is None:
+        return lines
+    lines[path] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            child = (*path, key_node.value)
+            lines.update(_line_map(value_node, child))
+            lines[child] = key_node.start_mark.line + 1
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            lines.update(_line_map(item, (*path, i)))
+    return lines

@@ -1,0 +1,134 @@
+"""Running an experiment through `inspect_ai.eval_set`, so a rerun resumes where it stopped."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from inspect_ai import Task, task_with
+from inspect_ai.log import EvalLog, list_eval_logs, read_eval_log
+from inspect_ai.model import GenerateConfig
+
+from insiderbench.experiment._experiment import Experiment, ModelSpec
+from insiderbench.scenarios import get_pack
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    log_dir: Path
+    logs: list[EvalLog]
+    success: bool
+
+
+def generate_config(experiment: Experiment, spec: ModelSpec) -> GenerateConfig:
+    """One model's generation settings: its own entry first, then the experiment's."""
+    temperature: float | None = experiment.temperature
+    if spec.temperature is not None:
+        temperature = spec.temperature
+    elif not spec.sends_temperature:
+        temperature = None
+    batch = spec.batch if spec.batch is not None else (experiment.batch or None)
+    cache_prompt = spec.cache_prompt if spec.cache_prompt is not None else experiment.cache_prompt
+    return GenerateConfig(
+        temperature=temperature,
+        max_tokens=spec.max_tokens or experiment.max_tokens,
+        reasoning_effort=spec.reasoning_effort,  # type: ignore[arg-type]
+        reasoning_tokens=spec.reasoning_tokens,
+        max_connections=spec.max_connections or experiment.max_connections,
+        max_retries=experiment.max_retries,
+        timeout=experiment.timeout,
+        attempt_timeout=experiment.attempt_timeout,
+        batch=batch,
+        cache_prompt=cache_prompt,
+    )
+
+
+def lint_conditions(experiment: Experiment) -> None:
+    """Render every condition now, so a defective prompt fails before anything is paid for."""
+    pack = get_pack()
+    for condition in experiment.conditions():
+        pack.render(condition)
+
+
+def experiment_tasks(experiment: Experiment) -> list[Task]:
+    """One task per model under test, holding all the experiment's conditions."""
+    from inspect_ai.model import get_model
+
+    from insiderbench.task import agentic_misalignment
+
+    ids = [c.condition_id for c in experiment.conditions()]
+    tasks = []
+    for spec in experiment.models:
+        config = generate_config(experiment, spec)
+        base = agentic_misalignment(
+            conditions=ids,
+            seed=experiment.seed,
+            temperature=config.temperature,
+            max_tokens=config.max_tokens,
+        )
+        model = get_model(spec.model, config=config, memoize=False, **spec.model_args)
+        tasks.append(task_with(base, model=model, config=config))
+    return tasks
+
+
+def run_experiment(
+    experiment: Experiment,
+    log_dir: str | Path,
+    *,
+    display: str | None = None,
+) -> RunOutcome:
+    """Run (or resume) the experiment into `log_dir`.
+
+    Completed samples of an interrupted run are reused from its logs, and samples that were in
+    flight at a crash are recovered from Inspect's realtime sample buffer, so rerunning the
+    same command never pays twice for a finished sample.
+    """
+    from inspect_ai import eval_set
+
+    lint_conditions(experiment)
+    tasks = experiment_tasks(experiment)
+    kwargs: dict[str, Any] = {}
+    if display is not None:
+        kwargs["display"] = display
+    success, logs = eval_set(
+        tasks,
+        log_dir=str(log_dir),
+        epochs=experiment.samples,
+        retry_attempts=experiment.retry_attempts,
+        retry_on_error=experiment.retry_on_error,
+        # Every sample runs even when some fail; the task is then marked failed so that the
+        # next pass (or the next invocation) retries just the failed samples.
+        fail_on_error=True,
+        continue_on_fail=True,
+        log_dir_allow_dirty=True,
+        log_realtime=True,
+        max_tasks=max(1, len(tasks)),
+        **kwargs,
+    )
+    return RunOutcome(Path(log_dir), list(logs), bool(success))
+
+
+def task_key(log: EvalLog) -> str:
+    """Identity of a task across retries: Inspect's own eval-set identifier when available."""
+    try:
+        from inspect_ai._eval.evalset import task_identifier
+
+        return str(task_identifier(log, None))
+    except Exception:  # older/newer Inspect: fall back to what distinguishes our tasks
+        return f"{log.eval.task}/{log.eval.model}/{sorted(log.eval.task_args.items())}"
+
+
+def latest_logs(log_dir: str | Path) -> list[EvalLog]:
+    """The newest log of each task in a directory (attempts a retry superseded are ignored)."""
+    newest: dict[str, EvalLog] = {}
+    for info in list_eval_logs(str(log_dir), recursive=True):
+        try:
+            header = read_eval_log(info, header_only=True)
+        except Exception:
+            continue
+        key = task_key(header)
+        current = newest.get(key)
+        if current is None or header.eval.created > current.eval.created:
+            newest[key] = header
+    return sorted(newest.values(), key=lambda log: (log.eval.model, log.eval.created))
