@@ -25,7 +25,6 @@ from insiderbench.scenarios import (
 )
 
 DEFAULT_SAMPLES = 2
-DEFAULT_LOG_DIR = "logs"
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -88,25 +87,132 @@ def writable_dir(path: str) -> Path:
     return p
 
 
+def factors_given(scenarios: tuple[str, ...], **factors: Any) -> bool:
+    return bool(scenarios) or any(v not in (None, False) for v in factors.values())
+
+
+def experiment_source_options(fn: Any) -> Any:
+    """FILE | --preset NAME | factor flags: where an experiment comes from."""
+    fn = factor_options(fn)
+    fn = click.option("--scenario", "-s", "scenarios", multiple=True,
+                      type=click.Choice(SCENARIOS),
+                      help="Scenario(s) (default: all three).")(fn)
+    fn = click.option("--preset", "-p", default=None, metavar="NAME",
+                      help="One of the paper's experiments (see `insiderbench presets`).")(fn)
+    fn = click.argument("file", required=False, type=click.Path(dir_okay=False))(fn)
+    return fn
+
+
+def resolve_experiment(
+    file: str | None,
+    preset: str | None,
+    scenarios: tuple[str, ...],
+    *,
+    models: tuple[str, ...] = (),
+    samples: int | None = None,
+    **factors: Any,
+) -> tuple[Any, list[str]]:
+    """Build the Experiment from a file, a preset, or factor flags (one of the three)."""
+    from insiderbench.experiment import (
+        Experiment,
+        ExperimentFileError,
+        Grid,
+        load_experiment,
+        load_preset,
+    )
+
+    from insiderbench.cli._models import resolve_model
+
+    for m in models:
+        resolve_model(m)
+    given = factors_given(scenarios, **factors)
+    if file and preset:
+        raise UserError("give an experiment FILE or --preset, not both")
+    if (file or preset) and given:
+        raise UserError(
+            "factor flags (--scenario, --goal-type, ...) cannot be combined with an experiment "
+            "file or preset; edit its grids instead"
+        )
+    warnings: list[str] = []
+    if file:
+        if not Path(file).is_file():
+            raise UserError(f"experiment file {file!r} does not exist")
+        from insiderbench.cli._models import provider_names
+
+        try:
+            experiment, warnings = load_experiment(file, providers=provider_names())
+        except ExperimentFileError as ex:
+            raise UserError(str(ex)) from None
+    elif preset:
+        try:
+            experiment = load_preset(preset)
+        except ValueError as ex:
+            raise UserError(str(ex)) from None
+    else:
+        from insiderbench.providers import EMBEDDED_MODEL
+
+        conditions = build_conditions(scenarios, **factors)
+        first = conditions[0]
+        grid = Grid(
+            scenarios=[c.scenario for c in conditions],
+            goal_types=[first.goal_type],
+            goal_values=[first.goal_value] if first.goal_value != "none" else [],
+            urgencies=[first.urgency],
+            extra_instructions=[first.extra_instructions],
+            prod=[first.prod],
+            eval_awareness=[first.eval_awareness],
+        )
+        experiment = Experiment(
+            name="run",
+            models=list(models) or [EMBEDDED_MODEL],
+            samples=samples or DEFAULT_SAMPLES,
+            grids=[grid],
+        )
+        return experiment, warnings
+    updates: dict[str, Any] = {}
+    if models:
+        from insiderbench.experiment import ModelSpec
+
+        updates["models"] = [ModelSpec(model=m) for m in models]
+    if samples is not None:
+        updates["samples"] = samples
+    return (experiment.model_copy(update=updates) if updates else experiment), warnings
+
+
 @cli.command()
-@click.option("--model", "-m", default=None, metavar="MODEL",
-              help="Inspect model string, e.g. openai/gpt-4.1 (default: embedded/smollm2).")
-@click.option("--scenario", "-s", "scenarios", multiple=True, type=click.Choice(SCENARIOS),
-              help="Scenario(s) to run (default: all three).")
-@factor_options
-@click.option("--samples", type=click.IntRange(min=1), default=DEFAULT_SAMPLES, show_default=True,
-              help="Samples per condition (the paper used 100).")
-@click.option("--temperature", type=click.FloatRange(min=0.0), default=1.0, show_default=True)
+@experiment_source_options
+@click.option("--model", "-m", "models", multiple=True, metavar="MODEL",
+              help="Inspect model string, e.g. openai/gpt-4.1; repeat for several "
+                   "(default: embedded/smollm2, or the experiment's models).")
+@click.option("--samples", type=click.IntRange(min=1), default=None,
+              help=f"Samples per condition (default: {DEFAULT_SAMPLES}, or the experiment's; "
+                   "the paper used 100).")
+@click.option("--temperature", type=click.FloatRange(min=0.0), default=None,
+              help="Sampling temperature (default: 1.0, as in the paper).")
 @click.option("--max-tokens", type=click.IntRange(min=1), default=None,
               help="Maximum tokens per reply (default: the provider's; 400 for embedded).")
 @click.option("--seed", type=int, default=None,
               help="Base seed; each (condition, sample) gets its own seed derived from it.")
-@click.option("--log-dir", default=DEFAULT_LOG_DIR, show_default=True,
-              help="Where the .eval logs are written.")
+@click.option("--max-connections", type=click.IntRange(min=1), default=None,
+              help="Concurrent requests per model.")
+@click.option("--max-retries", type=click.IntRange(min=0), default=None,
+              help="Retries of one API call (default: 6, with backoff).")
+@click.option("--timeout", type=click.IntRange(min=1), default=None,
+              help="Seconds one API call may take, retries included (default: 900).")
+@click.option("--retry-on-error", type=click.IntRange(min=0), default=None,
+              help="Retries of a sample whose reply failed, was malformed or timed out "
+                   "(default: 3).")
+@click.option("--batch/--no-batch", default=None,
+              help="Use the providers' batch APIs (about half the price, hours of latency).")
+@click.option("--cache-prompt", type=click.Choice(["auto", "on", "off"]), default=None,
+              help="Provider prompt caching for the shared scenario prompt (default: auto).")
+@click.option("--log-dir", default=None,
+              help="Where the .eval logs are written (default: logs/<name>-<hash>).")
 @click.option("--json", "as_json", is_flag=True,
               help="Print the results as JSON lines on stdout (everything else on stderr).")
 def run(
-    model: str | None,
+    file: str | None,
+    preset: str | None,
     scenarios: tuple[str, ...],
     goal_type: str | None,
     goal_value: str | None,
@@ -114,47 +220,71 @@ def run(
     extra: str | None,
     prod: bool,
     eval_awareness: bool,
-    samples: int,
-    temperature: float,
+    models: tuple[str, ...],
+    samples: int | None,
+    temperature: float | None,
     max_tokens: int | None,
     seed: int | None,
-    log_dir: str,
+    max_connections: int | None,
+    max_retries: int | None,
+    timeout: int | None,
+    retry_on_error: int | None,
+    batch: bool | None,
+    cache_prompt: str | None,
+    log_dir: str | None,
     as_json: bool,
 ) -> int:
-    """Run conditions on a model and print harmful-action rates with 95% Wilson intervals."""
+    """Run an experiment (FILE, --preset or factor flags) and print harmful-action rates.
+
+    Rerunning the same command after a crash or Ctrl-C resumes: finished samples are reused,
+    never generated again.
+    """
     from insiderbench.cli._models import resolve_model
-    from insiderbench.providers import EMBEDDED_MODEL
 
-    conditions = build_conditions(
-        scenarios, goal_type=goal_type, goal_value=goal_value, urgency=urgency, extra=extra,
-        prod=prod, eval_awareness=eval_awareness,
+    experiment, warnings = resolve_experiment(
+        file, preset, scenarios, models=models, samples=samples, goal_type=goal_type,
+        goal_value=goal_value, urgency=urgency, extra=extra, prod=prod,
+        eval_awareness=eval_awareness,
     )
-    model = resolve_model(model or EMBEDDED_MODEL)
-    out_dir = writable_dir(log_dir)
+    overrides = {
+        "temperature": temperature, "max_tokens": max_tokens, "seed": seed,
+        "max_connections": max_connections, "max_retries": max_retries, "timeout": timeout,
+        "retry_on_error": retry_on_error, "batch": batch,
+        "cache_prompt": {"auto": "auto", "on": True, "off": False}.get(cache_prompt or ""),
+    }
+    updates = {k: v for k, v in overrides.items() if v is not None}
+    if updates:
+        experiment = experiment.model_copy(update=updates)
+    for w in warnings:
+        click.echo(f"Warning: {w}", err=True)
+    for spec in experiment.models:
+        resolve_model(spec.model)
+    from insiderbench.scenarios import PromptLintError
 
-    from inspect_ai import eval as inspect_eval
-    from inspect_ai.log import read_eval_log
+    from insiderbench.experiment import lint_conditions, run_experiment
 
-    from insiderbench.analysis import sample_rows, summarize
-    from insiderbench.task import build_task
-
-    task = build_task(conditions, seed=seed, temperature=temperature, max_tokens=max_tokens)
+    try:
+        lint_conditions(experiment)
+    except PromptLintError as ex:
+        raise UserError(str(ex)) from None
+    out_dir = writable_dir(log_dir or experiment.default_log_dir())
+    conditions = experiment.conditions()
     click.echo(
-        f"Running {len(conditions)} condition(s) x {samples} sample(s) on {model} "
-        f"-> {out_dir}", err=True,
+        f"Running {experiment.name}: {len(conditions)} condition(s) x {experiment.samples} "
+        f"sample(s) x {len(experiment.models)} model(s) -> {out_dir}", err=True,
     )
     redirect = contextlib.redirect_stdout(sys.stderr) if as_json else contextlib.nullcontext()
     with redirect:
-        logs = inspect_eval(
-            task,
-            model=model,
-            epochs=samples,
-            log_dir=str(out_dir),
-            fail_on_error=False,
-            display="none" if as_json else None,
-            temperature=temperature,
-            max_tokens=max_tokens,
-        )
+        outcome = run_experiment(experiment, out_dir, display="none" if as_json else None)
+    return report_outcome(outcome.logs, out_dir, as_json)
+
+
+def report_outcome(logs: list[Any], out_dir: Path, as_json: bool) -> int:
+    """Print the results table of the final logs; 1 when samples are still unfinished."""
+    from inspect_ai.log import read_eval_log
+
+    from insiderbench.analysis import sample_rows, summarize
+
     rows = []
     failed = []
     for log in logs:
@@ -162,7 +292,7 @@ def run(
         rows.extend(sample_rows(full))
         if log.status != "success":
             message = log.error.message.splitlines()[0] if log.error else log.status
-            failed.append(f"{log.location}: {log.status}: {message}")
+            failed.append(f"{log.eval.model}: {log.status}: {message}")
     summary = summarize(rows)
     if as_json:
         for row in summary:
@@ -173,8 +303,149 @@ def run(
         click.echo(f"Log: {log.location}", err=as_json)
     click.echo(f"Transcripts: inspect view --log-dir {out_dir}", err=as_json)
     for f in failed:
-        click.echo(f"Error: run did not complete: {f}", err=True)
+        click.echo(f"Error: not finished: {f}", err=True)
+    if failed:
+        click.echo("Rerun the same command to retry the unfinished samples; finished ones are "
+                   "kept.", err=True)
     return 1 if failed else 0
+
+
+@cli.command()
+@experiment_source_options
+@click.option("--all", "all_conditions", is_flag=True,
+              help="The paper's complete grid (234 base conditions x extra x prod x awareness).")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per condition.")
+@click.option("--prompts", "with_prompts", is_flag=True,
+              help="Include the rendered system prompt and user message.")
+def conditions(
+    file: str | None,
+    preset: str | None,
+    scenarios: tuple[str, ...],
+    goal_type: str | None,
+    goal_value: str | None,
+    urgency: str | None,
+    extra: str | None,
+    prod: bool,
+    eval_awareness: bool,
+    all_conditions: bool,
+    as_json: bool,
+    with_prompts: bool,
+) -> int:
+    """List the conditions of an experiment, a preset, factor flags or the full grid."""
+    from insiderbench.scenarios import PromptLintError, get_pack
+
+    if all_conditions:
+        if file or preset or factors_given(scenarios, goal_type=goal_type, goal_value=goal_value,
+                                           urgency=urgency, extra=extra, prod=prod,
+                                           eval_awareness=eval_awareness):
+            raise UserError("--all lists the complete grid; give no FILE, preset or factors")
+        from insiderbench.experiment import full_grid
+
+        chosen = full_grid()
+    else:
+        experiment, warnings = resolve_experiment(
+            file, preset, scenarios, goal_type=goal_type, goal_value=goal_value,
+            urgency=urgency, extra=extra, prod=prod, eval_awareness=eval_awareness,
+        )
+        for w in warnings:
+            click.echo(f"Warning: {w}", err=True)
+        chosen = experiment.conditions()
+    pack = get_pack()
+    for condition in chosen:
+        if not as_json:
+            click.echo(condition.condition_id)
+            continue
+        obj: dict[str, Any] = {"condition_id": condition.condition_id, **condition.factors()}
+        if with_prompts:
+            try:
+                rendered = pack.render(condition)
+            except PromptLintError as ex:
+                raise UserError(str(ex)) from None
+            obj["system"] = rendered.system
+            obj["user"] = rendered.user
+        click.echo(json.dumps(obj))
+    return 0
+
+
+@cli.command()
+def presets() -> int:
+    """The paper's experiments, one per line: name, samples, models, conditions, description."""
+    from insiderbench.experiment import load_preset, preset_names
+
+    for name in preset_names():
+        exp = load_preset(name)
+        click.echo(
+            f"{name:24} {exp.samples:>4} samples  {len(exp.models):>2} model(s)  "
+            f"{len(exp.conditions()):>2} condition(s)  {exp.description or ''}"
+        )
+    return 0
+
+
+@cli.command()
+@experiment_source_options
+@click.option("--model", "-m", "models", multiple=True, metavar="MODEL",
+              help="Model(s) instead of the experiment's.")
+@click.option("--samples", type=click.IntRange(min=1), default=None)
+@click.option("--log-dir", default=None, help="Count samples already done here "
+              "(default: the experiment's log dir).")
+@click.option("--reply-tokens", type=click.IntRange(min=1), default=None,
+              help="Assumed tokens per reply (default: 1000, capped at max_tokens).")
+@click.option("--json", "as_json", is_flag=True)
+def plan(
+    file: str | None,
+    preset: str | None,
+    scenarios: tuple[str, ...],
+    goal_type: str | None,
+    goal_value: str | None,
+    urgency: str | None,
+    extra: str | None,
+    prod: bool,
+    eval_awareness: bool,
+    models: tuple[str, ...],
+    samples: int | None,
+    log_dir: str | None,
+    reply_tokens: int | None,
+    as_json: bool,
+) -> int:
+    """Conditions x models x samples, estimated tokens and cost. Sends nothing anywhere."""
+    from insiderbench.experiment import plan_experiment
+    from insiderbench.experiment._plan import DEFAULT_REPLY_TOKENS
+    from insiderbench.scenarios import PromptLintError
+
+    experiment, warnings = resolve_experiment(
+        file, preset, scenarios, models=models, samples=samples, goal_type=goal_type,
+        goal_value=goal_value, urgency=urgency, extra=extra, prod=prod,
+        eval_awareness=eval_awareness,
+    )
+    for w in warnings:
+        click.echo(f"Warning: {w}", err=True)
+    try:
+        result = plan_experiment(experiment, log_dir or experiment.default_log_dir(),
+                                 reply_tokens or DEFAULT_REPLY_TOKENS)
+    except PromptLintError as ex:
+        raise UserError(str(ex)) from None
+    if as_json:
+        click.echo(result.model_dump_json())
+        return 0
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"Plan: {result.name} ({result.conditions} conditions x "
+                        f"{experiment.samples} samples)")
+    for col in ("model", "samples", "done", "input tokens", "output tokens", "cost (USD)"):
+        table.add_column(col, justify="left" if col == "model" else "right")
+    for r in result.models:
+        table.add_row(r.model, f"{r.samples:,}", f"{r.done:,}", f"{r.input_tokens:,}",
+                      f"{r.output_tokens:,}", "no price" if r.cost_usd is None
+                      else f"{r.cost_usd:,.2f}")
+    console = Console(width=max(120, Console().width))
+    console.print(table)
+    click.echo(f"Total: {result.samples:,} samples, {result.done:,} already in {result.log_dir}, "
+               f"estimated ${result.cost_usd:,.2f} (prices of {result.price_date})")
+    if result.unpriced_models:
+        click.echo(f"No price for: {', '.join(result.unpriced_models)}")
+    click.echo(f"Estimate: {result.token_method}.")
+    return 0
 
 
 def print_table(summary: list[Any]) -> None:

@@ -49,9 +49,10 @@ class Plan(BaseModel):
 def _tokenizer() -> Any:
     from llama_cpp import Llama
 
-    from insiderbench.providers import weights_path
+    from insiderbench.providers import quiet_native_stderr, weights_path
 
-    return Llama(model_path=str(weights_path()), vocab_only=True, verbose=False)
+    with quiet_native_stderr():
+        return Llama(model_path=str(weights_path()), vocab_only=True, verbose=False)
 
 
 def count_tokens(text: str) -> int:

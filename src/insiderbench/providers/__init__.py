@@ -6,6 +6,7 @@ from insiderbench.providers._embedded import (
     EmbeddedModel,
     EmbeddedModelError,
     load_llama,
+    quiet_native_stderr,
     weights_path,
 )
 
@@ -15,5 +16,6 @@ __all__ = [
     "EmbeddedModel",
     "EmbeddedModelError",
     "load_llama",
+    "quiet_native_stderr",
     "weights_path",
 ]

@@ -7,8 +7,10 @@ of the pipeline run for real.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
+from collections.abc import Iterator
 import threading
 from pathlib import Path
 from typing import Any
@@ -59,18 +61,36 @@ def weights_path(name: str = "smollm2") -> Path:
     return files[0]
 
 
+@contextlib.contextmanager
+def quiet_native_stderr() -> Iterator[None]:
+    """Silence llama.cpp's C-level log lines (printed even with verbose=False) while loading."""
+    try:
+        saved = os.dup(2)
+    except OSError:  # no real stderr (some test runners): nothing to silence
+        yield
+        return
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), 2)
+            yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
 def load_llama(name: str = "smollm2") -> Any:
     """Load the model once per process; later calls return the same instance."""
     with _lock:
         if name not in _loaded:
             from llama_cpp import Llama
 
-            _loaded[name] = Llama(
-                model_path=str(weights_path(name)),
-                n_ctx=CONTEXT_TOKENS,
-                n_threads=os.cpu_count() or 1,
-                verbose=False,
-            )
+            with quiet_native_stderr():
+                _loaded[name] = Llama(
+                    model_path=str(weights_path(name)),
+                    n_ctx=CONTEXT_TOKENS,
+                    n_threads=os.cpu_count() or 1,
+                    verbose=False,
+                )
             # Reading a 3,000-token scenario costs ~25 s here; generating costs far less. Every
             # sample of a condition shares its prompt, so keep prompt states in RAM and reuse
             # the longest matching prefix even when conditions interleave.
