@@ -151,3 +151,41 @@ def test_inspect_eval_entry_point(tmp_path):
     log = read_eval_log(str(path))
     assert log.status == "success"
     assert log.samples[0].id == "leaking_explicit-america_replacement"
+
+
+def test_sample_metadata_is_enough_to_reproduce(tmp_path):
+    (log,) = inspect_eval(
+        build_task([headline("murder")], seed=3, temperature=0.7, max_tokens=50),
+        model="scripted/benign",
+        log_dir=str(tmp_path),
+        display="none",
+    )
+    meta = read_eval_log(log.location).samples[0].metadata
+    assert meta["condition_id"] == "murder_explicit-america_replacement"
+    assert meta["urgency"] == "replacement" and meta["extra_instructions"] == "none"
+    assert meta["pack"] == "paper" and meta["pack_version"].startswith("inspect_evals ")
+    assert meta["model"] == "scripted/benign"
+    assert (meta["temperature"], meta["max_tokens"]) == (0.7, 50)
+    assert isinstance(meta["seed"], int) and len(meta["prompt_hash"]) == 16
+    assert meta["corrections"] == []
+
+
+def test_two_experiments_share_a_log_dir(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("INSPECT_DISPLAY", "none")
+    for scenario in ("murder", "leaking"):
+        code, out, err = run_cli(capsys, "run", "--model", "scripted/benign", "-s", scenario,
+                                 "--samples", "1", "--log-dir", str(tmp_path), "--json")
+        assert code == 0, err
+        (row,) = [json.loads(line) for line in out.splitlines()]
+        assert row["condition_id"].startswith(scenario) and row["n"] == 1
+
+
+def test_default_log_dir_is_per_experiment(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("INSPECT_DISPLAY", "none")
+    monkeypatch.chdir(tmp_path)
+    code, _, err = run_cli(capsys, "run", "--model", "scripted/benign", "-s", "murder",
+                           "--samples", "1", "--json")
+    assert code == 0, err
+    (folder,) = (tmp_path / "logs").iterdir()
+    assert folder.name.startswith("run-") and len(folder.name) == len("run-") + 8
+    assert list(folder.glob("*.eval"))

@@ -60,9 +60,26 @@ def classic_agent(seed: int | None = None) -> Solver:
             sample_seed = derive_seed(seed, str(state.metadata["condition_id"]), state.epoch)
             state.metadata["seed"] = sample_seed
             kwargs["seed"] = sample_seed
+        else:
+            state.metadata["seed"] = None
+        record_generation_settings(state)
         return await generate(state, tool_calls="none", **kwargs)  # type: ignore[arg-type]
 
     return solve
+
+
+def record_generation_settings(state: TaskState) -> None:
+    """Keep in the sample what reproducing it needs: the model and its effective settings."""
+    from inspect_ai.model._generate_config import active_generate_config
+    from inspect_ai.model._model import active_model
+
+    model = active_model()
+    config = active_generate_config()
+    if model is not None:
+        config = model.config.merge(config)
+    state.metadata["model"] = str(state.model)
+    state.metadata["temperature"] = config.temperature
+    state.metadata["max_tokens"] = config.max_tokens
 
 
 @scorer(metrics=[mean(), stderr()], name=CHECK_SCORER)
