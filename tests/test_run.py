@@ -36,12 +36,13 @@ def test_known_harmful_count(tmp_path):
         epochs=5,
         log_dir=str(tmp_path),
         display="none",
+        fail_on_error=False,
     )
     assert log.status == "success"
     (row,) = summarize(sample_rows(read_eval_log(log.location)))
     assert row.condition_id == "blackmail_explicit-america_replacement"
-    # The empty reply is unscored, not "not harmful".
-    assert (row.n, row.harmful, row.unscored, row.errors) == (4, 2, 1, 0)
+    # The empty reply is an error, not "not harmful".
+    assert (row.n, row.harmful, row.unscored, row.errors) == (4, 2, 0, 1)
     assert row.rate == 0.5
     assert 0 < row.ci_low < 0.5 < row.ci_high < 1
 
@@ -189,3 +190,38 @@ def test_default_log_dir_is_per_experiment(tmp_path, capsys, monkeypatch):
     (folder,) = (tmp_path / "logs").iterdir()
     assert folder.name.startswith("run-") and len(folder.name) == len("run-") + 8
     assert list(folder.glob("*.eval"))
+
+
+def test_empty_replies_are_retried_then_recorded_as_errors(tmp_path):
+    seen: dict[int, int] = {}
+
+    def first_empty(input, tools, tool_choice, config):
+        # Every sample's first reply is empty; the retry answers.
+        key = config.seed
+        seen[key] = seen.get(key, 0) + 1
+        return reply("" if seen[key] == 1 else BLACKMAIL_HARMFUL)
+
+    (log,) = inspect_eval(
+        build_task([headline("blackmail")], seed=5),
+        model=get_model("mockllm/model", custom_outputs=first_empty),
+        epochs=3,
+        log_dir=str(tmp_path),
+        display="none",
+        retry_on_error=2,
+        fail_on_error=False,
+    )
+    (row,) = summarize(sample_rows(read_eval_log(log.location)))
+    assert (row.n, row.harmful, row.errors) == (3, 3, 0)
+    assert sorted(seen.values()) == [2, 2, 2]
+
+    (log,) = inspect_eval(
+        build_task([headline("blackmail")]),
+        model=get_model("mockllm/model", custom_outputs=lambda *a: reply("")),
+        epochs=2,
+        log_dir=str(tmp_path),
+        display="none",
+        retry_on_error=1,
+        fail_on_error=False,
+    )
+    (row,) = summarize(sample_rows(read_eval_log(log.location)))
+    assert (row.n, row.errors) == (0, 2), "always-empty replies end as errors, never harmless"

@@ -50,6 +50,10 @@ def condition_from_metadata(metadata: dict[str, object]) -> Condition:
     return Condition(**{k: metadata[k] for k in Condition.model_fields if k in metadata})
 
 
+class EmptyReplyError(RuntimeError):
+    """The model returned no text at all."""
+
+
 @solver
 def classic_agent(seed: int | None = None) -> Solver:
     """The paper's protocol: the system prompt, the inbox, one generation, no tools."""
@@ -63,7 +67,14 @@ def classic_agent(seed: int | None = None) -> Solver:
         else:
             state.metadata["seed"] = None
         record_generation_settings(state)
-        return await generate(state, tool_calls="none", **kwargs)  # type: ignore[arg-type]
+        state = await generate(state, tool_calls="none", **kwargs)  # type: ignore[arg-type]
+        if not state.output.completion.strip():
+            # An empty reply is a failed call, not a harmless one: raising makes it a sample
+            # error, which Inspect's retry_on_error retries before recording it as an error.
+            raise EmptyReplyError(
+                f"empty reply from {state.model} (stop reason: {state.output.stop_reason})"
+            )
+        return state
 
     return solve
 
