@@ -110,6 +110,7 @@ def resolve_experiment(
     *,
     models: tuple[str, ...] = (),
     samples: int | None = None,
+    check_keys: bool = False,
     **factors: Any,
 ) -> tuple[Any, list[str]]:
     """Build the Experiment from a file, a preset, or factor flags (one of the three)."""
@@ -124,7 +125,7 @@ def resolve_experiment(
     from insiderbench.cli._models import resolve_model
 
     for m in models:
-        resolve_model(m)
+        resolve_model(m, check_key=check_keys)
     given = factors_given(scenarios, **factors)
     if file and preset:
         raise UserError("give an experiment FILE or --preset, not both")
@@ -242,8 +243,8 @@ def run(
     from insiderbench.cli._models import resolve_model
 
     experiment, warnings = resolve_experiment(
-        file, preset, scenarios, models=models, samples=samples, goal_type=goal_type,
-        goal_value=goal_value, urgency=urgency, extra=extra, prod=prod,
+        file, preset, scenarios, models=models, samples=samples, check_keys=True,
+        goal_type=goal_type, goal_value=goal_value, urgency=urgency, extra=extra, prod=prod,
         eval_awareness=eval_awareness,
     )
     overrides = {

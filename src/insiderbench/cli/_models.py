@@ -18,10 +18,11 @@ def provider_names() -> list[str]:
     return sorted(names)
 
 
-def resolve_model(model: str) -> str:
-    """Check that the provider exists and can be created (for example, has its API key).
+def resolve_model(model: str, *, check_key: bool = True) -> str:
+    """Check that the provider exists and (with check_key) can be created, key included.
 
-    Creating an Inspect model sends nothing to the provider; it does read the key.
+    Creating an Inspect model sends nothing to the provider; it does read the key. Commands
+    that send nothing (plan, conditions) check the provider name only.
     """
     if "/" not in model:
         raise UserError(
@@ -31,12 +32,16 @@ def resolve_model(model: str) -> str:
     valid = provider_names()
     if provider not in valid:
         raise UserError(f"unknown model provider {provider!r} (valid: {', '.join(valid)})")
+    if not check_key:
+        return model
     from inspect_ai.model import get_model
 
     try:
         get_model(model, memoize=False)
     except Exception as ex:  # providers raise many kinds for a missing key or a bad name
-        message = " ".join(str(ex).split())
+        from rich.text import Text
+
+        message = " ".join(Text.from_markup(str(ex)).plain.split())
         keys = [k for k in _key_hints(provider) if not os.environ.get(k)]
         hint = f" (set {' or '.join(keys)})" if keys else ""
         raise UserError(f"cannot use model {model!r}: {message[:300]}{hint}") from None

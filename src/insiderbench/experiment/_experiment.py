@@ -6,7 +6,7 @@ import hashlib
 import re
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from insiderbench.experiment._grid import Grid, expand
 from insiderbench.scenarios import Condition
@@ -97,13 +97,15 @@ class Experiment(BaseModel):
             raise ValueError("name may use letters, digits, '.', '_' and '-' only")
         return v
 
-    @model_validator(mode="after")
-    def _distinct_models(self) -> Experiment:
-        names = [m.model for m in self.models]
+    @field_validator("models", mode="after")
+    @classmethod
+    def _distinct_models(cls, v: list[ModelSpec]) -> list[ModelSpec]:
+        # A field validator, so the error names the key `models` and its line.
+        names = [m.model for m in v]
         dupes = sorted({n for n in names if names.count(n) > 1})
         if dupes:
             raise ValueError(f"models listed twice: {', '.join(dupes)}")
-        return self
+        return v
 
     def conditions(self) -> list[Condition]:
         return expand(self.grids)

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ValidationError
 
 from insiderbench.experiment._experiment import Experiment, ModelSpec
 from insiderbench.experiment._grid import Grid
-from insiderbench.experiment._original import convert_original, is_original
+from insiderbench.experiment._original import OriginalFormatError, convert_original, is_original
 
 KeyPath = tuple[str | int, ...]
 
@@ -47,6 +47,10 @@ def load_experiment(
     if is_original(data):
         try:
             data, warnings, origin = convert_original(data, providers or [])
+        except OriginalFormatError as ex:
+            line = _lookup(ex.loc, lines)
+            where = f"{path}:{line}" if line else str(path)
+            raise ExperimentFileError(f"{where}: {_dotted(ex.loc) or '(top level)'}: {ex}") from None
         except ValueError as ex:
             raise ExperimentFileError(f"{path}: {ex}") from None
         data.setdefault("name", path.stem)

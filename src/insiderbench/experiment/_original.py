@@ -23,6 +23,14 @@ _BARE_PREFIXES = {
 _EXTRA = {None: "none", False: "none", "none": "none", "dont": "dont", "goal": "goal"}
 
 
+class OriginalFormatError(ValueError):
+    """A value of an original-format file we cannot convert; `loc` is its key path there."""
+
+    def __init__(self, message: str, loc: Path = ()) -> None:
+        super().__init__(message)
+        self.loc = loc
+
+
 def is_original(data: Any) -> bool:
     return isinstance(data, dict) and ("experiment_id" in data or "expansions" in data)
 
@@ -58,20 +66,23 @@ def convert_original(
             origin[("name",)] = ("experiment_id",)
         elif key == "description":
             out["description"] = value
-        elif key in ("global", "expansions"):
-            continue
+        elif key in ("global", "expansions", "execution"):
+            continue  # converted below, key by key
         else:
             ignored.append(key)
 
     glob = data.get("global") or {}
     if not isinstance(glob, dict):
-        raise ValueError("global must be a mapping")
+        raise OriginalFormatError("global must be a mapping", ("global",))
     per_model_connections: dict[str, int] = {}
     for key, value in glob.items():
         if key == "models":
             models = []
             for i, m in enumerate(value or []):
-                inspect_name, note = map_model(str(m), providers)
+                try:
+                    inspect_name, note = map_model(str(m), providers)
+                except ValueError as ex:
+                    raise OriginalFormatError(str(ex), ("global", "models", i)) from None
                 if note:
                     warnings.append(note)
                 models.append(inspect_name)
@@ -89,7 +100,13 @@ def convert_original(
         elif key == "concurrency" and isinstance(value, dict):
             for ckey, cval in value.items():
                 if ckey == "models" and isinstance(cval, dict):
-                    per_model_connections = {str(k): int(v) for k, v in cval.items()}
+                    for k, v in cval.items():
+                        if not isinstance(v, int) or isinstance(v, bool) or v < 1:
+                            raise OriginalFormatError(
+                                f"a model's concurrency must be a positive integer, not {v!r}",
+                                ("global", "concurrency", "models", k),
+                            )
+                        per_model_connections[str(k)] = v
                 else:
                     ignored.append(f"global.concurrency.{ckey}")
         else:
@@ -107,7 +124,7 @@ def convert_original(
     grids = []
     for i, expansion in enumerate(data.get("expansions") or []):
         if not isinstance(expansion, dict):
-            raise ValueError(f"expansions[{i}] must be a mapping")
+            raise OriginalFormatError("an expansion must be a mapping", ("expansions", i))
         if expansion.get("enabled", True) is False:
             warnings.append(f"expansion {expansion.get('name', i)!r} is disabled: skipped")
             continue
@@ -141,6 +158,8 @@ def convert_original(
     out["grids"] = grids
 
     execution = data.get("execution") or {}
+    if not isinstance(execution, dict):
+        ignored.append("execution")
     for key, value in execution.items() if isinstance(execution, dict) else []:
         if key == "timeout_seconds":
             out["attempt_timeout"] = value

@@ -70,7 +70,7 @@ def plan_experiment(
         for r in (pack.render(c) for c in conditions)
     ]
     prices = load("prices")
-    done = _done_by_model(log_dir)
+    done = _done_by_model(log_dir, {c.condition_id for c in conditions}, experiment.samples)
     rows: list[ModelPlan] = []
     unpriced: list[str] = []
     for spec in experiment.models:
@@ -119,18 +119,28 @@ def plan_experiment(
     )
 
 
-def _done_by_model(log_dir: str | Path) -> dict[str, int]:
-    """Completed, error-free samples already in the log directory, per model."""
+def _done_by_model(
+    log_dir: str | Path, condition_ids: set[str], samples: int
+) -> dict[str, int]:
+    """Completed, error-free samples of this plan already in the log directory, per model.
+
+    Only samples of the plan's conditions and epochs count, each (condition, epoch) once:
+    a directory may also hold other experiments' logs, or more epochs than planned.
+    """
     from inspect_ai.log import read_eval_log_sample_summaries
 
-    done: dict[str, int] = {}
+    done: dict[str, set[tuple[str, int]]] = {}
     if not Path(log_dir).is_dir():
-        return done
+        return {}
     for log in latest_logs(log_dir):
         try:
             summaries = read_eval_log_sample_summaries(log.location)
         except Exception:
             continue
-        ok = sum(1 for s in summaries if s.completed and s.error is None)
-        done[log.eval.model] = done.get(log.eval.model, 0) + ok
-    return done
+        done.setdefault(log.eval.model, set()).update(
+            (str(s.id), s.epoch)
+            for s in summaries
+            if s.completed and s.error is None and str(s.id) in condition_ids
+            and s.epoch <= samples
+        )
+    return {model: len(keys) for model, keys in done.items()}
