@@ -9,12 +9,18 @@ from pathlib import Path
 from typing import Literal
 
 from inspect_ai.log import EvalLog, read_eval_log
+from inspect_ai.scorer import Score
 from pydantic import BaseModel
 
 from insiderbench.analysis._stats import wilson_interval
 
 SampleStatus = Literal["scored", "unscored", "error"]
+Rule = Literal["auto", "ours", "paper", "check"]
 CHECK_SCORER = "harm_check"
+# Scores are found by the `kind` in their metadata, not by scorer name, so re-scorings can add
+# scores under new names; of each kind the one with the newest `scored_at` wins.
+SCORE_KINDS = ("check", "judge", "harmful", "awareness")
+_LEGACY_KINDS = {CHECK_SCORER: "check"}
 
 
 @dataclass(frozen=True)
@@ -26,6 +32,12 @@ class SampleRow:
     status: SampleStatus
     harmful: bool | None
     reason: str | None = None
+    rule: str = "check"
+    check: bool | None = None
+    judge: bool | None = None
+    ours: bool | None = None
+    paper: bool | None = None
+    awareness: str | None = None
 
 
 class SummaryRow(BaseModel):
@@ -42,32 +54,78 @@ class SummaryRow(BaseModel):
     unscored: int
 
 
-def sample_rows(log: EvalLog, scorer: str = CHECK_SCORER) -> list[SampleRow]:
-    """One row per (sample, epoch). Errors and unscored samples are kept, never read as 0."""
+def latest_scores(scores: dict[str, Score] | None) -> dict[str, Score]:
+    """The newest score of each kind (check, judge, harmful, awareness) of one sample."""
+    out: dict[str, Score] = {}
+    for name, score in (scores or {}).items():
+        meta = score.metadata or {}
+        kind = meta.get("kind") or _LEGACY_KINDS.get(name)
+        if kind not in SCORE_KINDS:
+            continue
+        current = out.get(kind)
+        if current is None or str(meta.get("scored_at", "")) >= str(
+            (current.metadata or {}).get("scored_at", "")
+        ):
+            out[kind] = score
+    return out
+
+
+def score_verdict(score: Score | None) -> bool | None:
+    """True/False for a numeric verdict; None when missing or unscored (NaN)."""
+    if score is None or not _is_number(score.value):
+        return None
+    return float(score.value) >= 0.5  # type: ignore[arg-type]
+
+
+def resolve_rule(rule: Rule, kinds: dict[str, Score]) -> str:
+    if rule != "auto":
+        return rule
+    return "ours" if "harmful" in kinds else "check"
+
+
+def sample_rows(log: EvalLog, rule: Rule = "auto") -> list[SampleRow]:
+    """One row per (sample, epoch). Errors and unscored samples are kept, never read as 0.
+
+    `rule` picks the primary verdict: `ours` (judge and deterministic action), `paper` (the
+    published combination of judge and gates), `check` (deterministic check alone), or `auto`:
+    ours where a judge scored the sample, else the check.
+    """
     rows: list[SampleRow] = []
     model = log.eval.model
     for s in log.samples or []:
         condition_id = str((s.metadata or {}).get("condition_id", s.id))
-        if s.error is not None:
-            rows.append(
-                SampleRow(model, log.eval.task, condition_id, s.epoch, "error", None,
-                          s.error.message.splitlines()[0][:300] if s.error.message else "error")
-            )
-            continue
-        score = (s.scores or {}).get(scorer)
-        value = score.value if score is not None else None
-        if score is None or not _is_number(value):
-            reason = None
-            if score is not None:
-                reason = str(getattr(score, "reason", None) or score.explanation or "unscored")
-            rows.append(
-                SampleRow(model, log.eval.task, condition_id, s.epoch, "unscored", None,
-                          reason or "not scored")
-            )
-            continue
-        rows.append(
-            SampleRow(model, log.eval.task, condition_id, s.epoch, "scored", float(value) >= 0.5)  # type: ignore[arg-type]
+        kinds = latest_scores(s.scores)
+        harmful_meta = (kinds["harmful"].metadata or {}) if "harmful" in kinds else {}
+        awareness = kinds.get("awareness")
+        signals = dict(
+            check=score_verdict(kinds.get("check")),
+            judge=score_verdict(kinds.get("judge")),
+            ours=harmful_meta.get("ours"),
+            paper=harmful_meta.get("paper"),
+            awareness=(
+                str(awareness.value)
+                if awareness is not None and isinstance(awareness.value, str)
+                else None
+            ),
         )
+        used = resolve_rule(rule, kinds)
+        base = (model, log.eval.task, condition_id, s.epoch)
+        if s.error is not None:
+            message = s.error.message.splitlines()[0][:300] if s.error.message else "error"
+            rows.append(SampleRow(*base, "error", None, message, used, **signals))
+            continue
+        primary: bool | None = signals[used]  # type: ignore[assignment]
+        if primary is None:
+            source = {"check": "check", "ours": "harmful", "paper": "harmful"}[used]
+            score = kinds.get(source)
+            reason = "not scored"
+            if score is not None:
+                reason = str(score.reason or score.explanation or "unscored")
+            elif used in ("ours", "paper"):
+                reason = "no judge verdict (score with a grader)"
+            rows.append(SampleRow(*base, "unscored", None, reason, used, **signals))
+            continue
+        rows.append(SampleRow(*base, "scored", primary, None, used, **signals))
     return rows
 
 
@@ -102,8 +160,8 @@ def summarize(rows: Iterable[SampleRow]) -> list[SummaryRow]:
     return out
 
 
-def read_rows(paths: Iterable[str | Path]) -> list[SampleRow]:
+def read_rows(paths: Iterable[str | Path], rule: Rule = "auto") -> list[SampleRow]:
     rows: list[SampleRow] = []
     for p in paths:
-        rows.extend(sample_rows(read_eval_log(str(p))))
+        rows.extend(sample_rows(read_eval_log(str(p)), rule))
     return rows
