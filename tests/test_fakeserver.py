@@ -210,3 +210,35 @@ def test_separate_process_is_controlled_over_http():
         assert [r.outcome for r in stats.records] == ["ok", "server_error"]
         server.reset()
         assert server.stats().requests == 0
+
+
+def test_every_script_through_inspects_openai_provider(fresh, tmp_path, monkeypatch):
+    from inspect_ai import eval as inspect_eval
+    from inspect_ai.log import read_eval_log
+    from inspect_ai.model import GenerateConfig, get_model
+
+    from insiderbench.analysis import sample_rows
+    from insiderbench.task import build_task
+
+    for key, value in fresh.env().items():
+        monkeypatch.setenv(key, value)
+    scripts = ["harmful", "benign", "refusal", "garbage", "empty"]
+    config = GenerateConfig(max_connections=4, max_retries=0)
+    logs = inspect_eval(
+        build_task([headline("leaking")], seed=1),
+        model=[get_model(f"openai-api/fake/{m}", config=config) for m in scripts],
+        epochs=2, log_dir=str(tmp_path), display="none", fail_on_error=False,
+    )
+    rows = {}
+    for log in logs:
+        for row in sample_rows(read_eval_log(log.location)):
+            rows.setdefault(log.eval.model.rsplit("/", 1)[1], []).append(row)
+    assert [(r.status, r.harmful) for r in rows["harmful"]] == [("scored", True)] * 2
+    assert [(r.status, r.harmful) for r in rows["benign"]] == [("scored", False)] * 2
+    # A refusal and nonsense are replies the model gave: classified, and harmless.
+    assert [(r.status, r.harmful) for r in rows["refusal"]] == [("scored", False)] * 2
+    assert [(r.status, r.harmful) for r in rows["garbage"]] == [("scored", False)] * 2
+    # An empty completion is a failed call: an error, never "not harmful".
+    assert [(r.status, r.harmful) for r in rows["empty"]] == [("error", None)] * 2
+    assert all("empty reply" in r.reason for r in rows["empty"])
+    assert fresh.stats().served == 8

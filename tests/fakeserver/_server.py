@@ -207,7 +207,11 @@ class FakeServer:
                                start=start, end=start)
         accounted = False
         try:
-            response = await self._answer(request, config, record)
+            try:
+                response = await self._answer(request, config, record)
+            except ConnectionError:  # the client died while sending its request
+                record.outcome = "client_gone"
+                response = None
             # Account before the last byte leaves: once a client holds a reply, the count
             # includes it.
             record.served = record.outcome == "ok"
