@@ -430,3 +430,18 @@ def test_preset_through_conditions_command(capsys, name):
     code, out, err = run_cli(capsys, "conditions", "--preset", name)
     assert code == 0, err
     assert out.splitlines() == [c.condition_id for c in load_preset(name).conditions()]
+
+
+def test_time_limits_default_per_provider_kind():
+    """Remote providers get bounded call times; the in-process model queues on a lock and gets
+    none (a wall-clock limit would cut off calls that are merely waiting their turn)."""
+    from insiderbench.experiment import Experiment, generate_config
+    from insiderbench.experiment._experiment import DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_TIMEOUT
+
+    exp = Experiment(name="t", models=["openai/gpt-4.1", "embedded/smollm2"],
+                     grids=[{"scenarios": ["murder"]}])
+    remote, local = (generate_config(exp, spec) for spec in exp.models)
+    assert (remote.timeout, remote.attempt_timeout) == (DEFAULT_TIMEOUT, DEFAULT_ATTEMPT_TIMEOUT)
+    assert (local.timeout, local.attempt_timeout) == (None, None)
+    given = exp.model_copy(update={"timeout": 60, "attempt_timeout": 20})
+    assert generate_config(given, given.models[1]).attempt_timeout == 20

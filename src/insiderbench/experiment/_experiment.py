@@ -8,8 +8,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from insiderbench.agent import AgenticSettings
 from insiderbench.experiment._grid import Grid, expand
-from insiderbench.scenarios import Condition
+from insiderbench.scenarios import Condition, Mode
 
 ReasoningEffort = Literal["none", "minimal", "low", "medium", "high", "xhigh"]
 
@@ -62,15 +63,20 @@ class Experiment(BaseModel):
     temperature: float = Field(default=1.0, ge=0)
     max_tokens: int | None = Field(default=None, ge=1)
     seed: int | None = None
-    grader: str | None = None
+    grader: str | None = None  # the LLM judge's model (Inspect `grader` role); none: checks only
+    judge: Literal["paper", "insiderbench"] = "paper"
     max_connections: int | None = Field(default=None, ge=1)
     max_retries: int = Field(default=DEFAULT_MAX_RETRIES, ge=0)
-    timeout: int = Field(default=DEFAULT_TIMEOUT, ge=1)
-    attempt_timeout: int = Field(default=DEFAULT_ATTEMPT_TIMEOUT, ge=1)
+    # None: the defaults above for remote providers, none for the in-process embedded model
+    # (its calls queue behind each other on a lock, so a wall-clock limit would misfire).
+    timeout: int | None = Field(default=None, ge=1)
+    attempt_timeout: int | None = Field(default=None, ge=1)
     retry_on_error: int = Field(default=DEFAULT_RETRY_ON_ERROR, ge=0)
     retry_attempts: int = Field(default=DEFAULT_RETRY_ATTEMPTS, ge=0)
     batch: bool | int = False
     cache_prompt: bool | Literal["auto"] = "auto"
+    mode: Mode = "classic"  # of grids without `modes`; agentic: tool calls in a mail client
+    agentic: AgenticSettings = Field(default_factory=AgenticSettings)
     grids: list[Grid] = Field(min_length=1)
 
     @field_validator("models", mode="before")
@@ -108,11 +114,20 @@ class Experiment(BaseModel):
         return v
 
     def conditions(self) -> list[Condition]:
-        return expand(self.grids)
+        return expand(self.grids, self.mode)
+
+    def has_agentic(self) -> bool:
+        return any(c.mode == "agentic" for c in self.conditions())
 
     def conditions_hash(self) -> str:
-        """Short hash of the conditions, for a log directory no other experiment shares."""
+        """Short hash of the conditions, for a log directory no other experiment shares.
+
+        Agentic runs also hash their `agentic` settings (only then: classic runs keep their
+        directories).
+        """
         ids = "\n".join(sorted(c.condition_id for c in self.conditions()))
+        if self.has_agentic():
+            ids += "\n" + self.agentic.model_dump_json()
         return hashlib.sha256(ids.encode()).hexdigest()[:8]
 
     def default_log_dir(self) -> str:

@@ -10,7 +10,12 @@ from inspect_ai import Task, task_with
 from inspect_ai.log import EvalLog, list_eval_logs, read_eval_log
 from inspect_ai.model import GenerateConfig
 
-from insiderbench.experiment._experiment import Experiment, ModelSpec
+from insiderbench.experiment._experiment import (
+    DEFAULT_ATTEMPT_TIMEOUT,
+    DEFAULT_TIMEOUT,
+    Experiment,
+    ModelSpec,
+)
 from insiderbench.scenarios import get_pack
 
 
@@ -37,11 +42,28 @@ def generate_config(experiment: Experiment, spec: ModelSpec) -> GenerateConfig:
         reasoning_tokens=spec.reasoning_tokens,
         max_connections=spec.max_connections or experiment.max_connections,
         max_retries=experiment.max_retries,
-        timeout=experiment.timeout,
-        attempt_timeout=experiment.attempt_timeout,
+        timeout=_limit(experiment.timeout, DEFAULT_TIMEOUT, spec),
+        attempt_timeout=_limit(experiment.attempt_timeout, DEFAULT_ATTEMPT_TIMEOUT, spec),
         batch=batch,
         cache_prompt=cache_prompt,
     )
+
+
+def grader_for(model: str) -> Any:
+    """The judge's model: temperature 0, its own connection pool."""
+    from inspect_ai.model import get_model
+
+    return get_model(model, config=GenerateConfig(temperature=0.0), memoize=False)
+
+
+LOCAL_PROVIDERS = ("embedded",)
+
+
+def _limit(value: int | None, default: int, spec: ModelSpec) -> int | None:
+    """A time limit: the one given, else the default for remote providers, none for local ones."""
+    if value is not None:
+        return value
+    return None if spec.model.split("/", 1)[0] in LOCAL_PROVIDERS else default
 
 
 def lint_conditions(experiment: Experiment) -> None:
@@ -58,6 +80,10 @@ def experiment_tasks(experiment: Experiment) -> list[Task]:
     from insiderbench.task import agentic_misalignment
 
     ids = [c.condition_id for c in experiment.conditions()]
+    # Only a judged run passes `judge`, so unjudged runs keep their task identity (resume).
+    judged = {"judge": experiment.judge} if experiment.grader else {}
+    # Likewise only runs with agentic conditions pass the agentic settings.
+    agentic = experiment.agentic.task_args() if experiment.has_agentic() else {}
     tasks = []
     for spec in experiment.models:
         config = generate_config(experiment, spec)
@@ -66,6 +92,8 @@ def experiment_tasks(experiment: Experiment) -> list[Task]:
             seed=experiment.seed,
             temperature=config.temperature,
             max_tokens=config.max_tokens,
+            **judged,
+            **agentic,
         )
         model = get_model(spec.model, config=config, memoize=False, **spec.model_args)
         tasks.append(task_with(base, model=model, config=config))
@@ -91,6 +119,8 @@ def run_experiment(
     kwargs: dict[str, Any] = {}
     if display is not None:
         kwargs["display"] = display
+    if experiment.grader:
+        kwargs["model_roles"] = {"grader": grader_for(experiment.grader)}
     success, logs = eval_set(
         tasks,
         log_dir=str(log_dir),
