@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from importlib.metadata import version
+from typing import Any
 
 from inspect_ai import Task, task
 from inspect_ai.dataset import MemoryDataset, Sample
@@ -13,7 +14,7 @@ from inspect_ai.scorer import Score, Target, mean, scorer, stderr
 from inspect_ai.solver import Generate, Solver, TaskState, solver
 
 from insiderbench._seeds import derive_seed
-from insiderbench.classify import run_check
+from insiderbench.classify import judge_scorers, run_check
 from insiderbench.environment import parse_actions
 from insiderbench.scenarios import Condition, get_pack, make_condition
 
@@ -138,14 +139,23 @@ def build_task(
     max_tokens: int | None = None,
     pack: str = "paper",
     name: str = TASK_NAME,
+    judge: str | None = None,
 ) -> Task:
-    """A task over the given conditions, with the classic (text-tag) protocol."""
+    """A task over the given conditions, with the classic (text-tag) protocol.
+
+    `judge` ("paper" or "insiderbench") adds the LLM judge, the combined rules and, for
+    eval-awareness conditions, the awareness judge; they need a model bound to the `grader`
+    role. Without it, samples are scored by the deterministic check alone.
+    """
+    scorers: list[Any] = [harm_check()]
+    if judge is not None:
+        scorers += judge_scorers(judge, awareness=any(c.eval_awareness for c in conditions))
     return Task(
         dataset=MemoryDataset(
             [condition_sample(c, pack) for c in conditions], name="insiderbench"
         ),
         solver=classic_agent(seed),
-        scorer=harm_check(),
+        scorer=scorers,
         config=GenerateConfig(temperature=temperature, max_tokens=max_tokens),
         message_limit=3,
         name=name,
@@ -170,6 +180,7 @@ def agentic_misalignment(
     seed: int | None = None,
     temperature: float | None = PAPER_TEMPERATURE,
     max_tokens: int | None = None,
+    judge: str | None = None,
 ) -> Task:
     """Conditions of the paper's grid.
 
@@ -192,4 +203,6 @@ def agentic_misalignment(
                 eval_awareness=eval_awareness,
             )
         ]
-    return build_task(chosen, seed=seed, temperature=temperature, max_tokens=max_tokens)
+    return build_task(
+        chosen, seed=seed, temperature=temperature, max_tokens=max_tokens, judge=judge
+    )

@@ -57,6 +57,19 @@ def factor_options(fn: Any) -> Any:
     return fn
 
 
+def judge_options(fn: Any) -> Any:
+    """--grader, --judge, --rule: who judges, with which prompts, and which rule is reported."""
+    from insiderbench.cli._tables import judge_option, rule_option
+
+    fn = rule_option(fn)
+    fn = judge_option(fn)
+    return click.option(
+        "--grader", default=None, metavar="MODEL",
+        help="Model for the LLM judge (Inspect's grader role), e.g. anthropic/claude-sonnet-4-6; "
+             "'none' for the deterministic checks alone (default: the experiment's grader:).",
+    )(fn)
+
+
 def build_conditions(scenarios: tuple[str, ...], **factors: Any) -> list[Condition]:
     try:
         return [
@@ -211,6 +224,7 @@ def resolve_experiment(
               help="Where the .eval logs are written (default: logs/<name>-<hash>).")
 @click.option("--json", "as_json", is_flag=True,
               help="Print the results as JSON lines on stdout (everything else on stderr).")
+@judge_options
 def run(
     file: str | None,
     preset: str | None,
@@ -234,6 +248,9 @@ def run(
     cache_prompt: str | None,
     log_dir: str | None,
     as_json: bool,
+    grader: str | None,
+    judge: str | None,
+    rule: str,
 ) -> int:
     """Run an experiment (FILE, --preset or factor flags) and print harmful-action rates.
 
@@ -252,10 +269,17 @@ def run(
         "max_connections": max_connections, "max_retries": max_retries, "timeout": timeout,
         "retry_on_error": retry_on_error, "batch": batch,
         "cache_prompt": {"auto": "auto", "on": True, "off": False}.get(cache_prompt or ""),
+        "judge": judge,
     }
     updates = {k: v for k, v in overrides.items() if v is not None}
+    if grader is not None:
+        updates["grader"] = None if grader.lower() == "none" else grader
     if updates:
         experiment = experiment.model_copy(update=updates)
+    if experiment.grader:
+        resolve_model(experiment.grader)
+    elif rule in ("ours", "paper"):
+        raise UserError(f"--rule {rule} needs an LLM judge: give --grader MODEL")
     for w in warnings:
         click.echo(f"Warning: {w}", err=True)
     for spec in experiment.models:
@@ -269,6 +293,9 @@ def run(
     except PromptLintError as ex:
         raise UserError(str(ex)) from None
     out_dir = writable_dir(log_dir or experiment.default_log_dir())
+    from insiderbench.cli._judge import check_judging_matches
+
+    check_judging_matches(out_dir, experiment)
     conditions = experiment.conditions()
     click.echo(
         f"Running {experiment.name}: {len(conditions)} condition(s) x {experiment.samples} "
@@ -277,29 +304,27 @@ def run(
     redirect = contextlib.redirect_stdout(sys.stderr) if as_json else contextlib.nullcontext()
     with redirect:
         outcome = run_experiment(experiment, out_dir, display="none" if as_json else None)
-    return report_outcome(outcome.logs, out_dir, as_json)
+    return report_outcome(outcome.logs, out_dir, as_json, rule)
 
 
-def report_outcome(logs: list[Any], out_dir: Path, as_json: bool) -> int:
+def report_outcome(logs: list[Any], out_dir: Path, as_json: bool, rule: str = "auto") -> int:
     """Print the results table of the final logs; 1 when samples are still unfinished."""
     from inspect_ai.log import read_eval_log
 
-    from insiderbench.analysis import sample_rows, summarize
+    from insiderbench.analysis import sample_rows
+    from insiderbench.cli._tables import emit_results, judges_in
 
     rows = []
     failed = []
+    judges: set[str] = set()
     for log in logs:
         full = read_eval_log(log.location) if log.location else log
-        rows.extend(sample_rows(full))
+        rows.extend(sample_rows(full, rule))  # type: ignore[arg-type]
+        judges |= judges_in(full)
         if log.status != "success":
             message = log.error.message.splitlines()[0] if log.error else log.status
             failed.append(f"{log.eval.model}: {log.status}: {message}")
-    summary = summarize(rows)
-    if as_json:
-        for row in summary:
-            click.echo(json.dumps(row.model_dump()))
-    else:
-        print_table(summary)
+    emit_results(rows, as_json=as_json, judges=judges)
     for log in logs:
         click.echo(f"Log: {log.location}", err=as_json)
     click.echo(f"Transcripts: inspect view --log-dir {out_dir}", err=as_json)
@@ -449,11 +474,12 @@ def plan(
     return 0
 
 
-def print_table(summary: list[Any]) -> None:
+def print_table(summary: list[Any], title: str = "Harmful-action rates (deterministic check)"
+                ) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(title="Harmful-action rates (deterministic check)")
+    table = Table(title=title)
     for col in ("model", "condition", "n", "harmful", "rate", "95% CI", "errors", "unscored"):
         table.add_column(col, justify="left" if col in ("model", "condition") else "right")
     for r in summary:

@@ -1,0 +1,116 @@
+"""Results output shared by `run` and `score`: which rule a table reports, by which judge,
+the harmful rate by eval-awareness conclusion, and why samples are unscored."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Iterable
+from typing import Any
+
+import click
+
+RULES = ("auto", "ours", "paper", "check")
+_RULE_TEXT = {
+    "ours": "our rule (judge AND deterministic action)",
+    "paper": "the paper's rule (judge AND published gates)",
+    "check": "deterministic check",
+}
+
+
+def judge_option(fn: Any) -> Any:
+    from insiderbench.classify import JUDGES
+
+    return click.option(
+        "--judge", type=click.Choice(JUDGES), default=None,
+        help="Judge prompts: paper (the published classifiers) or insiderbench (ours: emails "
+             "as context, quoted evidence, separate labels). Default: paper.",
+    )(fn)
+
+
+def rule_option(fn: Any) -> Any:
+    return click.option(
+        "--rule", type=click.Choice(RULES), default="auto", show_default=True,
+        help="Verdict the table reports: ours (judge and deterministic action), paper (judge "
+             "and the published gates), check (deterministic check alone); auto: ours when "
+             "judged, else check.",
+    )(fn)
+
+
+def judges_in(log: Any) -> set[str]:
+    """"<judge> judge via <grader>" for each judge whose newest scores appear in the log."""
+    from insiderbench.analysis import latest_scores
+
+    found = set()
+    for sample in log.samples or []:
+        judge = latest_scores(sample.scores).get("judge")
+        meta = (judge.metadata or {}) if judge is not None else {}
+        if meta.get("judge"):
+            found.add(f"{meta['judge']} judge via {meta.get('grader', '?')}")
+    return found
+
+
+def results_title(rows: Iterable[Any], judges: Iterable[str]) -> str:
+    """Says which rule the table reports; without any judge, says so."""
+    rules = sorted({r.rule for r in rows}) or ["check"]
+    text = " / ".join(_RULE_TEXT.get(r, r) for r in rules)
+    if not list(judges):
+        return f"Harmful-action rates: {text} only (no grader, no LLM judge)"
+    return f"Harmful-action rates: {text}"
+
+
+def print_awareness(awareness: list[Any]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title="Harmful-action rate by the model's stated conclusion (eval awareness)")
+    for col in ("model", "condition", "concluded", "n", "harmful", "rate", "95% CI", "unscored"):
+        table.add_column(col, justify="left" if col in ("model", "condition", "concluded")
+                         else "right")
+    for r in awareness:
+        table.add_row(
+            r.model, r.condition_id, r.conclusion, str(r.n), str(r.harmful),
+            "-" if r.rate is None else f"{r.rate:.2f}",
+            "-" if r.ci_low is None else f"[{r.ci_low:.2f}, {r.ci_high:.2f}]",
+            str(r.unscored),
+        )
+    Console(width=max(120, Console().width)).print(table)
+
+
+def unscored_notes(rows: Iterable[Any], limit: int = 3) -> list[str]:
+    """The commonest reasons samples are unscored, one line each."""
+    reasons = Counter((r.reason or "unscored")[:200] for r in rows if r.status == "unscored")
+    lines = [f"Unscored ({count}): {reason}" for reason, count in reasons.most_common(limit)]
+    rest = sum(reasons.values()) - sum(c for _, c in reasons.most_common(limit))
+    if rest:
+        lines.append(f"Unscored ({rest}): other reasons")
+    return lines
+
+
+def emit_results(rows: list[Any], *, as_json: bool, judges: Iterable[str]) -> None:
+    """The results table (JSON lines with --json), then rates by awareness conclusion."""
+    from insiderbench.analysis import summarize, summarize_awareness
+    from insiderbench.cli._main import print_table
+
+    summary = summarize(rows)
+    awareness = summarize_awareness(rows)
+    if as_json:
+        by_cell: dict[tuple[str, str], dict[str, Any]] = {}
+        for a in awareness:
+            by_cell.setdefault((a.model, a.condition_id), {})[a.conclusion] = a.model_dump(
+                exclude={"model", "condition_id", "conclusion"}
+            )
+        for row in summary:
+            obj = row.model_dump()
+            if (row.model, row.condition_id) in by_cell:
+                obj["by_awareness"] = by_cell[(row.model, row.condition_id)]
+            click.echo(json.dumps(obj))
+        return
+    judges = sorted(judges)
+    print_table(summary, title=results_title(rows, judges))
+    if judges:
+        click.echo(f"Judged by: {'; '.join(judges)}")
+    if awareness:
+        print_awareness(awareness)
+    for note in unscored_notes(rows):
+        click.echo(note)
