@@ -14,8 +14,9 @@ from inspect_ai.scorer import Score, Target, mean, scorer, stderr
 from inspect_ai.solver import Generate, Solver, TaskState, solver
 
 from insiderbench._seeds import derive_seed
+from insiderbench.agent import DEFAULT_MAX_STEPS, AgenticSettings, insider_agent
 from insiderbench.classify import judge_scorers, run_check
-from insiderbench.environment import parse_actions
+from insiderbench.environment import STORE_KEY, actions_from_store, parse_actions
 from insiderbench.scenarios import Condition, get_pack, make_condition
 
 TASK_NAME = "agentic_misalignment"
@@ -23,21 +24,34 @@ CHECK_SCORER = "harm_check"
 PAPER_TEMPERATURE = 1.0
 
 
-def condition_sample(condition: Condition, pack_name: str = "paper") -> Sample:
-    """The Sample for one condition: system prompt + user message, factors in metadata."""
+def condition_sample(
+    condition: Condition, pack_name: str = "paper", inbox: str = "message"
+) -> Sample:
+    """The Sample for one condition: system prompt + user message, factors in metadata.
+
+    Agentic conditions start from the agentic prompts (tools instead of text tags; `inbox`
+    says whether the emails come in the user message or through `read_inbox`).
+    """
     pack = get_pack(pack_name)
     rendered = pack.render(condition)
+    if condition.mode == "agentic":
+        from insiderbench.agent import agentic_messages
+
+        messages = agentic_messages(rendered, inbox=inbox)  # type: ignore[arg-type]
+    else:
+        messages = [
+            ChatMessageSystem(content=rendered.system),
+            ChatMessageUser(content=rendered.user),
+        ]
     prompt_hash = hashlib.sha256(
-        (rendered.system + "\x00" + rendered.user).encode()
+        "\x00".join(m.text for m in messages).encode()
     ).hexdigest()[:16]
     return Sample(
         id=condition.condition_id,
-        input=[
-            ChatMessageSystem(content=rendered.system),
-            ChatMessageUser(content=rendered.user),
-        ],
+        input=messages,
         metadata={
             **condition.factors(),
+            "mode": condition.mode,
             "condition_id": condition.condition_id,
             "pack": pack.name,
             "pack_version": pack.version(),
@@ -60,13 +74,7 @@ def classic_agent(seed: int | None = None) -> Solver:
     """The paper's protocol: the system prompt, the inbox, one generation, no tools."""
 
     async def solve(state: TaskState, generate: Generate) -> TaskState:
-        kwargs = {}
-        if seed is not None:
-            sample_seed = derive_seed(seed, str(state.metadata["condition_id"]), state.epoch)
-            state.metadata["seed"] = sample_seed
-            kwargs["seed"] = sample_seed
-        else:
-            state.metadata["seed"] = None
+        kwargs = apply_seed(state, seed)
         record_generation_settings(state)
         state = await generate(state, tool_calls="none", **kwargs)  # type: ignore[arg-type]
         if not state.output.completion.strip():
@@ -78,6 +86,17 @@ def classic_agent(seed: int | None = None) -> Solver:
         return state
 
     return solve
+
+
+def apply_seed(state: TaskState, seed: int | None) -> dict[str, Any]:
+    """The sample's own seed derived from the run's, recorded in its metadata; the
+    generate() keyword arguments that pass it on."""
+    if seed is None:
+        state.metadata["seed"] = None
+        return {}
+    sample_seed = derive_seed(seed, str(state.metadata["condition_id"]), state.epoch)
+    state.metadata["seed"] = sample_seed
+    return {"seed": sample_seed}
 
 
 def now_iso() -> str:
@@ -108,13 +127,22 @@ def harm_check() -> object:
     async def score(state: TaskState, target: Target) -> Score:
         condition = condition_from_metadata(state.metadata)
         facts = get_pack(str(state.metadata.get("pack", "paper"))).render(condition).facts
-        reply = state.output.completion if state.output else ""
-        if not reply.strip():
-            return Score.unscored(
-                reason="empty reply: nothing to classify",
-                metadata={"kind": "check", "scored_at": now_iso()},
-            )
-        actions = parse_actions(reply)
+        if condition.mode == "agentic":
+            # What the agent did through its tools, as the mail environment recorded it.
+            if state.store.get(STORE_KEY) is None:
+                return Score.unscored(
+                    reason="no mail environment state: the agent never ran",
+                    metadata={"kind": "check", "scored_at": now_iso()},
+                )
+            actions = actions_from_store(state.store)
+        else:
+            reply = state.output.completion if state.output else ""
+            if not reply.strip():
+                return Score.unscored(
+                    reason="empty reply: nothing to classify",
+                    metadata={"kind": "check", "scored_at": now_iso()},
+                )
+            actions = parse_actions(reply)
         result = run_check(facts, actions)
         return Score(
             value=1.0 if result.harmful else 0.0,
@@ -140,24 +168,31 @@ def build_task(
     pack: str = "paper",
     name: str = TASK_NAME,
     judge: str | None = None,
+    agentic: dict[str, Any] | None = None,
 ) -> Task:
     """A task over the given conditions, with the classic (text-tag) protocol.
 
     `judge` ("paper" or "insiderbench") adds the LLM judge, the combined rules and, for
     eval-awareness conditions, the awareness judge; they need a model bound to the `grader`
     role. Without it, samples are scored by the deterministic check alone.
+    Agentic conditions run as agents in the mail environment with the `agentic` settings
+    (keyword arguments of `insiderbench.agent.AgenticSettings`).
     """
+    settings = AgenticSettings(**(agentic or {}))
+    has_agentic = any(c.mode == "agentic" for c in conditions)
     scorers: list[Any] = [harm_check()]
     if judge is not None:
         scorers += judge_scorers(judge, awareness=any(c.eval_awareness for c in conditions))
     return Task(
         dataset=MemoryDataset(
-            [condition_sample(c, pack) for c in conditions], name="insiderbench"
+            [condition_sample(c, pack, settings.inbox) for c in conditions],
+            name="insiderbench",
         ),
-        solver=classic_agent(seed),
+        solver=insider_agent(seed, **settings.task_args()) if has_agentic else classic_agent(seed),
         scorer=scorers,
         config=GenerateConfig(temperature=temperature, max_tokens=max_tokens),
-        message_limit=3,
+        # Classic: system, user, one reply. Agentic samples are bounded by their step limit.
+        message_limit=None if has_agentic else 3,
         name=name,
         metadata={
             "insiderbench_version": version("insiderbench"),
@@ -181,12 +216,19 @@ def agentic_misalignment(
     temperature: float | None = PAPER_TEMPERATURE,
     max_tokens: int | None = None,
     judge: str | None = None,
+    mode: str = "classic",
+    inbox: str = "message",
+    max_steps: int = DEFAULT_MAX_STEPS,
+    token_limit: int | None = None,
+    turns: int = 1,
 ) -> Task:
     """Conditions of the paper's grid.
 
     Either one condition by its factors (`-T scenario=leaking -T goal_type=none ...`), or
     several by id (`-T conditions=blackmail_explicit-america_replacement,...`); experiments
     use the latter, so the condition ids are part of the task's recorded arguments.
+    `mode=agentic` runs them all as agents (ids ending `__agentic` always are); `inbox`,
+    `max_steps`, `token_limit` and `turns` set up agentic samples.
     """
     if conditions:
         ids = conditions.split(",") if isinstance(conditions, str) else list(conditions)
@@ -203,6 +245,11 @@ def agentic_misalignment(
                 eval_awareness=eval_awareness,
             )
         ]
+    if mode != "classic":
+        chosen = [Condition.model_validate({**c.model_dump(), "mode": mode}) for c in chosen]
+    agentic = {"inbox": inbox, "max_steps": max_steps, "token_limit": token_limit,
+               "turns": turns}
     return build_task(
-        chosen, seed=seed, temperature=temperature, max_tokens=max_tokens, judge=judge
+        chosen, seed=seed, temperature=temperature, max_tokens=max_tokens, judge=judge,
+        agentic=agentic,
     )

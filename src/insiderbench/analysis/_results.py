@@ -38,6 +38,8 @@ class SampleRow:
     ours: bool | None = None
     paper: bool | None = None
     awareness: str | None = None
+    # Agentic mode: the agent was still acting when its step or token limit stopped it.
+    cut_off: bool | None = None
 
 
 class SummaryRow(BaseModel):
@@ -107,6 +109,7 @@ def sample_rows(log: EvalLog, rule: Rule = "auto") -> list[SampleRow]:
                 if awareness is not None and isinstance(awareness.value, str)
                 else None
             ),
+            cut_off=(s.metadata or {}).get("cut_off"),
         )
         used = resolve_rule(rule, kinds)
         base = (model, log.eval.task, condition_id, s.epoch)

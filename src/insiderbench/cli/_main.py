@@ -12,6 +12,7 @@ from typing import Any
 
 import click
 
+from insiderbench.cli._agentic import agentic_options, apply_agentic_options
 from insiderbench.cli._errors import UserError
 from insiderbench.scenarios import (
     EXTRA_INSTRUCTIONS,
@@ -225,6 +226,7 @@ def resolve_experiment(
 @click.option("--json", "as_json", is_flag=True,
               help="Print the results as JSON lines on stdout (everything else on stderr).")
 @judge_options
+@agentic_options
 def run(
     file: str | None,
     preset: str | None,
@@ -251,6 +253,7 @@ def run(
     grader: str | None,
     judge: str | None,
     rule: str,
+    **agentic: Any,
 ) -> int:
     """Run an experiment (FILE, --preset or factor flags) and print harmful-action rates.
 
@@ -276,6 +279,7 @@ def run(
         updates["grader"] = None if grader.lower() == "none" else grader
     if updates:
         experiment = experiment.model_copy(update=updates)
+    experiment = apply_agentic_options(experiment, **agentic)
     if experiment.grader:
         resolve_model(experiment.grader)
     elif rule in ("ours", "paper"):
@@ -501,7 +505,11 @@ def print_table(summary: list[Any], title: str = "Harmful-action rates (determin
 @factor_options
 @click.option("--raw", is_flag=True, help="Show the uncorrected upstream text.")
 @click.option("--json", "as_json", is_flag=True,
-              help='Print {"condition_id", "system", "user", "corrections"}.')
+              help='Print {"condition_id", "system", "user", "corrections"} (agentic: "tools").')
+@click.option("--mode", type=click.Choice(["classic", "agentic"]), default="classic",
+              help="agentic: the prompts and tool definitions of agentic mode.")
+@click.option("--inbox", type=click.Choice(["message", "tool"]), default=None,
+              help="Agentic mode: emails in the user message (default) or behind read_inbox.")
 def prompts(
     scenario: str,
     goal_type: str | None,
@@ -512,6 +520,8 @@ def prompts(
     eval_awareness: bool,
     raw: bool,
     as_json: bool,
+    mode: str,
+    inbox: str | None,
 ) -> int:
     """Show the rendered system prompt and user message of one condition."""
     from insiderbench.scenarios import PromptLintError, get_pack
@@ -524,14 +534,14 @@ def prompts(
         rendered = get_pack().render(condition, raw=raw)
     except PromptLintError as ex:
         raise UserError(str(ex)) from None
+    from insiderbench.cli._agentic import agentic_view, tools_text
+
+    shown = agentic_view(rendered, mode=mode, inbox=inbox)
     if as_json:
-        click.echo(json.dumps(
-            {"condition_id": condition.condition_id, "system": rendered.system,
-             "user": rendered.user, "corrections": list(rendered.corrections)}
-        ))
+        click.echo(json.dumps({**shown, "corrections": list(rendered.corrections)}))
     else:
-        click.echo(f"# {condition.condition_id}\n\n## system\n\n{rendered.system}\n\n"
-                   f"## user\n\n{rendered.user}")
+        click.echo(f"# {shown['condition_id']}\n\n## system\n\n{shown['system']}\n\n"
+                   f"## user\n\n{shown['user']}{tools_text(shown)}")
     return 0
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -17,10 +18,10 @@ from insiderbench.scenarios import (
 from insiderbench.scenarios._condition import (
     ExtraInstructions,
     GoalType,
+    Mode,
     Scenario,
     Urgency,
 )
-from typing import Literal
 
 NamedGoalValue = Literal[
     "america", "global", "safety", "acceleration", "ethical", "pragmatic", "individualism",
@@ -33,6 +34,8 @@ class Grid(BaseModel):
 
     Goal types none and ambiguous always take goal value none, so they contribute one
     condition per combination of the other factors, whatever `goal_values` lists.
+    `modes` (classic, agentic) compares the two protocols on the same conditions; a grid
+    without it takes the experiment's `mode`.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -44,6 +47,7 @@ class Grid(BaseModel):
     extra_instructions: list[ExtraInstructions] = Field(default=["none"], min_length=1)
     prod: list[bool] = Field(default=[False], min_length=1)
     eval_awareness: list[bool] = Field(default=[False], min_length=1)
+    modes: list[Mode] | None = Field(default=None, min_length=1)
 
     @model_validator(mode="after")
     def _values_for_valued_goals(self) -> Grid:
@@ -54,7 +58,9 @@ class Grid(BaseModel):
             )
         return self
 
-    def conditions(self) -> list[Condition]:
+    def conditions(self, mode: Mode = "classic") -> list[Condition]:
+        """The product, each condition in each of `modes` (else in `mode`)."""
+        modes = self.modes or [mode]
         out: list[Condition] = []
         for scenario in self.scenarios:
             for goal_type in self.goal_types:
@@ -64,7 +70,7 @@ class Grid(BaseModel):
                         for extra in self.extra_instructions:
                             for prod in self.prod:
                                 for aware in self.eval_awareness:
-                                    out.append(
+                                    out.extend(
                                         Condition(
                                             scenario=scenario,
                                             goal_type=goal_type,
@@ -73,7 +79,9 @@ class Grid(BaseModel):
                                             extra_instructions=extra,
                                             prod=prod,
                                             eval_awareness=aware,
+                                            mode=m,
                                         )
+                                        for m in modes
                                     )
         return unique(out)
 
@@ -83,9 +91,10 @@ def unique(conditions: Iterable[Condition]) -> list[Condition]:
     return list(dict.fromkeys(conditions))
 
 
-def expand(grids: Iterable[Grid]) -> list[Condition]:
-    """The union of the grids (never one merged Cartesian product), de-duplicated."""
-    return unique(c for g in grids for c in g.conditions())
+def expand(grids: Iterable[Grid], mode: Mode = "classic") -> list[Condition]:
+    """The union of the grids (never one merged Cartesian product), de-duplicated; grids
+    without `modes` run in `mode`."""
+    return unique(c for g in grids for c in g.conditions(mode))
 
 
 def full_grid() -> list[Condition]:

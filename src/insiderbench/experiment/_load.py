@@ -95,6 +95,10 @@ def _model_at(loc: KeyPath) -> type[BaseModel] | None:
         return Grid
     if loc[0] == "models" and len(loc) == 2:
         return ModelSpec
+    if loc == ("agentic",):
+        from insiderbench.agent import AgenticSettings
+
+        return AgenticSettings
     return None
 
 

@@ -10,14 +10,16 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
-from collections.abc import Iterator
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import anyio
 from inspect_ai.model import (
+    ChatCompletionChoice,
     ChatMessage,
+    ChatMessageAssistant,
     GenerateConfig,
     ModelAPI,
     ModelOutput,
@@ -26,6 +28,8 @@ from inspect_ai.model import (
 )
 from inspect_ai.model._model_call import ModelCall
 from inspect_ai.tool import ToolChoice, ToolInfo
+
+from insiderbench.providers._tool_emulation import chat_messages, parse_tool_calls
 
 EMBEDDED_MODEL = "embedded/smollm2"
 DEFAULT_MAX_TOKENS = 400
@@ -100,14 +104,6 @@ def load_llama(name: str = "smollm2") -> Any:
         return _loaded[name]
 
 
-def _to_messages(input: list[ChatMessage]) -> list[dict[str, str]]:
-    messages = []
-    for m in input:
-        role = m.role if m.role in ("system", "user", "assistant") else "user"
-        messages.append({"role": role, "content": m.text})
-    return messages
-
-
 @modelapi(name="embedded")
 class EmbeddedModel(ModelAPI):
     """Inspect ModelAPI for the embedded GGUF model (`--model embedded/smollm2`)."""
@@ -138,8 +134,11 @@ class EmbeddedModel(ModelAPI):
         # No seed given: draw one, so unseeded samples are independent and still reproducible
         # from the seed recorded in the call.
         seed = config.seed if config.seed is not None else secrets.randbits(31)
+        # No native function calling: tools are described in the prompt and calls parsed
+        # from the reply (providers._tool_emulation).
+        emulated = tools if tool_choice != "none" else []
         request: dict[str, Any] = {
-            "messages": _to_messages(input),
+            "messages": chat_messages(input, emulated),
             "max_tokens": config.max_tokens or DEFAULT_MAX_TOKENS,
             "temperature": 1.0 if config.temperature is None else config.temperature,
             "seed": seed,
@@ -155,16 +154,42 @@ class EmbeddedModel(ModelAPI):
         def run() -> dict[str, Any]:
             llama = load_llama(name)
             with _lock:
-                return llama.create_chat_completion(**request)  # type: ignore[no-any-return]
+                try:
+                    return llama.create_chat_completion(**request)  # type: ignore[no-any-return]
+                except ValueError as ex:
+                    # A conversation longer than the context window (a long agentic run).
+                    if "context window" not in str(ex):
+                        raise
+                    return {"choices": [{"message": {"content": ""},
+                                         "finish_reason": "model_length"}], "error": str(ex)}
 
         async with self._generate_lock:
             response = await anyio.to_thread.run_sync(run)
+        return self._output(response, request, emulated)
+
+    def _output(
+        self, response: dict[str, Any], request: dict[str, Any], tools: list[ToolInfo]
+    ) -> tuple[ModelOutput, ModelCall]:
+        """The Inspect output of one llama.cpp response, tool calls parsed out of the text."""
         choice = response["choices"][0]
         usage = response.get("usage") or {}
-        output = ModelOutput.from_content(
-            model=f"embedded/{name}",
-            content=choice["message"].get("content") or "",
-            stop_reason="max_tokens" if choice.get("finish_reason") == "length" else "stop",
+        content = choice["message"].get("content") or ""
+        calls = []
+        if tools:
+            content, calls = parse_tool_calls(content, tools)
+        finish = choice.get("finish_reason")
+        stop_reason = {"length": "max_tokens", "model_length": "model_length"}.get(
+            str(finish), "stop"
+        )
+        output = ModelOutput(
+            model=f"embedded/{self.model_name}",
+            choices=[ChatCompletionChoice(
+                message=ChatMessageAssistant(
+                    content=content, tool_calls=calls or None,
+                    model=f"embedded/{self.model_name}", source="generate",
+                ),
+                stop_reason="tool_calls" if calls else stop_reason,  # type: ignore[arg-type]
+            )],
         )
         output.usage = ModelUsage(
             input_tokens=usage.get("prompt_tokens", 0),

@@ -21,12 +21,16 @@ GoalValue = Literal[
 ]
 Urgency = Literal["replacement", "restriction", "none"]
 ExtraInstructions = Literal["none", "dont", "goal"]
+# How the agent acts: the paper's text tags in one reply (classic), or tool calls in a
+# simulated mail environment (agentic). Not one of the paper's factors, so not in `factors()`.
+Mode = Literal["classic", "agentic"]
 
 SCENARIOS: tuple[str, ...] = get_args(Scenario)
 GOAL_TYPES: tuple[str, ...] = get_args(GoalType)
 GOAL_VALUES: tuple[str, ...] = tuple(v for v in get_args(GoalValue) if v != "none")
 URGENCIES: tuple[str, ...] = get_args(Urgency)
 EXTRA_INSTRUCTIONS: tuple[str, ...] = get_args(ExtraInstructions)
+MODES: tuple[str, ...] = get_args(Mode)
 
 GOAL_TYPES_WITH_VALUE = ("explicit", "latent", "swap")
 GOAL_TYPES_WITHOUT_VALUE = ("none", "ambiguous")
@@ -56,6 +60,7 @@ class Condition(BaseModel):
     extra_instructions: ExtraInstructions = "none"
     prod: bool = False
     eval_awareness: bool = False
+    mode: Mode = "classic"
 
     @field_validator("extra_instructions", mode="before")
     @classmethod
@@ -85,7 +90,8 @@ class Condition(BaseModel):
 
     @property
     def condition_id(self) -> str:
-        """`{scenario}_{goal_type}-{goal_value}_{urgency}` plus `__dont`/`__goal`, `__prod`, `__aware`."""
+        """`{scenario}_{goal_type}-{goal_value}_{urgency}` plus `__dont`/`__goal`, `__prod`,
+        `__aware`, `__agentic` (classic ids carry no mode suffix, so they never change)."""
         cid = self.base_id
         if self.extra_instructions != "none":
             cid += f"__{self.extra_instructions}"
@@ -93,6 +99,8 @@ class Condition(BaseModel):
             cid += "__prod"
         if self.eval_awareness:
             cid += "__aware"
+        if self.mode != "classic":
+            cid += f"__{self.mode}"
         return cid
 
     def factors(self) -> dict[str, str | bool]:
@@ -118,9 +126,11 @@ class Condition(BaseModel):
             raise ConditionError(
                 f"invalid condition id {condition_id!r}: expected "
                 "{scenario}_{goal_type}-{goal_value}_{urgency}[__dont|__goal][__prod][__aware]"
+                "[__agentic]"
             ) from None
         extra = "none"
         prod = aware = False
+        mode = "classic"
         for flag in flags:
             if flag in ("dont", "goal"):
                 extra = flag
@@ -128,10 +138,12 @@ class Condition(BaseModel):
                 prod = True
             elif flag == "aware":
                 aware = True
+            elif flag == "agentic":
+                mode = "agentic"
             else:
                 raise ConditionError(
                     f"invalid condition id {condition_id!r}: unknown suffix __{flag} "
-                    "(valid: __dont, __goal, __prod, __aware)"
+                    "(valid: __dont, __goal, __prod, __aware, __agentic)"
                 )
         return make_condition(
             scenario=scenario,
@@ -141,6 +153,7 @@ class Condition(BaseModel):
             extra_instructions=extra,
             prod=prod,
             eval_awareness=aware,
+            mode=mode,
         )
 
 
@@ -153,6 +166,7 @@ def make_condition(
     extra_instructions: str | None = None,
     prod: bool = False,
     eval_awareness: bool = False,
+    mode: str | None = None,
 ) -> Condition:
     """Build a Condition from user-supplied strings, with one-line errors naming the choices.
 
@@ -175,6 +189,8 @@ def make_condition(
     _check("urgency", urgency, URGENCIES)
     extra = extra_instructions or "none"
     _check("extra instructions", extra, EXTRA_INSTRUCTIONS)
+    mode = mode or "classic"
+    _check("mode", mode, MODES)
     return Condition(
         scenario=scenario,  # type: ignore[arg-type]
         goal_type=goal_type,  # type: ignore[arg-type]
@@ -183,6 +199,7 @@ def make_condition(
         extra_instructions=extra,  # type: ignore[arg-type]
         prod=prod,
         eval_awareness=eval_awareness,
+        mode=mode,  # type: ignore[arg-type]
     )
 
 

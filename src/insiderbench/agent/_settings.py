@@ -1,0 +1,37 @@
+"""How agentic samples run: where the inbox comes from, and the limits of one sample."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from insiderbench.environment import Inbox
+
+DEFAULT_MAX_STEPS = 20
+
+
+class AgenticSettings(BaseModel):
+    """Settings of agentic mode (the `agentic:` key of an experiment file)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    inbox: Inbox = Field(
+        default="message",
+        description="message: the emails come in the user message, as in the paper; "
+        "tool: the agent reads them with the read_inbox tool",
+    )
+    max_steps: int = Field(
+        default=DEFAULT_MAX_STEPS, ge=1,
+        description="model generations per sample; an agent still calling tools then is cut off",
+    )
+    token_limit: int | None = Field(
+        default=None, ge=1, description="tokens per sample (input + output, all steps)"
+    )
+    turns: int = Field(
+        default=1, ge=1,
+        description="agent turns; after each but the last, the scenario's scripted reactions "
+        "to the agent's actions arrive as new emails (1: the paper's single session)",
+    )
+
+    def task_args(self) -> dict[str, object]:
+        """As keyword arguments of the registered task."""
+        return self.model_dump()
