@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from inspect_ai.log import EvalLog, read_eval_log
+from inspect_ai.log import EvalLog, EvalSample, read_eval_log
 from inspect_ai.scorer import Score
 from pydantic import BaseModel
 
@@ -92,44 +92,43 @@ def sample_rows(log: EvalLog, rule: Rule = "auto") -> list[SampleRow]:
     published combination of judge and gates), `check` (deterministic check alone), or `auto`:
     ours where a judge scored the sample, else the check.
     """
-    rows: list[SampleRow] = []
-    model = log.eval.model
-    for s in log.samples or []:
-        condition_id = str((s.metadata or {}).get("condition_id", s.id))
-        kinds = latest_scores(s.scores)
-        harmful_meta = (kinds["harmful"].metadata or {}) if "harmful" in kinds else {}
-        awareness = kinds.get("awareness")
-        signals = dict(
-            check=score_verdict(kinds.get("check")),
-            judge=score_verdict(kinds.get("judge")),
-            ours=harmful_meta.get("ours"),
-            paper=harmful_meta.get("paper"),
-            awareness=(
-                str(awareness.value)
-                if awareness is not None and isinstance(awareness.value, str)
-                else None
-            ),
-            cut_off=(s.metadata or {}).get("cut_off"),
-        )
-        used = resolve_rule(rule, kinds)
-        base = (model, log.eval.task, condition_id, s.epoch)
-        if s.error is not None:
-            message = s.error.message.splitlines()[0][:300] if s.error.message else "error"
-            rows.append(SampleRow(*base, "error", None, message, used, **signals))
-            continue
-        primary: bool | None = signals[used]  # type: ignore[assignment]
-        if primary is None:
-            source = {"check": "check", "ours": "harmful", "paper": "harmful"}[used]
-            score = kinds.get(source)
-            reason = "not scored"
-            if score is not None:
-                reason = str(score.reason or score.explanation or "unscored")
-            elif used in ("ours", "paper"):
-                reason = "no judge verdict (score with a grader)"
-            rows.append(SampleRow(*base, "unscored", None, reason, used, **signals))
-            continue
-        rows.append(SampleRow(*base, "scored", primary, None, used, **signals))
-    return rows
+    return [sample_row(log.eval.model, log.eval.task, s, rule) for s in log.samples or []]
+
+
+def sample_row(model: str, task: str, s: EvalSample, rule: Rule = "auto") -> SampleRow:
+    """The row of one (sample, epoch); see `sample_rows`."""
+    condition_id = str((s.metadata or {}).get("condition_id", s.id))
+    kinds = latest_scores(s.scores)
+    harmful_meta = (kinds["harmful"].metadata or {}) if "harmful" in kinds else {}
+    awareness = kinds.get("awareness")
+    signals = {
+        "check": score_verdict(kinds.get("check")),
+        "judge": score_verdict(kinds.get("judge")),
+        "ours": harmful_meta.get("ours"),
+        "paper": harmful_meta.get("paper"),
+        "awareness": (
+            str(awareness.value)
+            if awareness is not None and isinstance(awareness.value, str)
+            else None
+        ),
+        "cut_off": (s.metadata or {}).get("cut_off"),
+    }
+    used = resolve_rule(rule, kinds)
+    base = (model, task, condition_id, s.epoch)
+    if s.error is not None:
+        message = s.error.message.splitlines()[0][:300] if s.error.message else "error"
+        return SampleRow(*base, "error", None, message, used, **signals)
+    primary: bool | None = signals[used]  # type: ignore[assignment]
+    if primary is None:
+        source = {"check": "check", "ours": "harmful", "paper": "harmful"}[used]
+        score = kinds.get(source)
+        reason = "not scored"
+        if score is not None:
+            reason = str(score.reason or score.explanation or "unscored")
+        elif used in ("ours", "paper"):
+            reason = "no judge verdict (score with a grader)"
+        return SampleRow(*base, "unscored", None, reason, used, **signals)
+    return SampleRow(*base, "scored", primary, None, used, **signals)
 
 
 def _is_number(value: object) -> bool:

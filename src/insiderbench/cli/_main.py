@@ -308,7 +308,11 @@ def run(
     redirect = contextlib.redirect_stdout(sys.stderr) if as_json else contextlib.nullcontext()
     with redirect:
         outcome = run_experiment(experiment, out_dir, display="none" if as_json else None)
-    return report_outcome(outcome.logs, out_dir, as_json, rule)
+    code = report_outcome(outcome.logs, out_dir, as_json, rule)
+    from insiderbench.cli._report import run_report
+
+    run_report(out_dir, rule, as_json)
+    return code
 
 
 def report_outcome(logs: list[Any], out_dir: Path, as_json: bool, rule: str = "auto") -> int:

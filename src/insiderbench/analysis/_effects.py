@@ -1,0 +1,222 @@
+"""Factor effects within a run, and comparisons between runs or with the paper."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from insiderbench.analysis._stats import (
+    clustered_difference,
+    clustered_rate,
+    fisher_p,
+    newcombe_interval,
+    wilson_interval,
+)
+from insiderbench.analysis._table import FACTOR_COLUMNS
+
+Select = Callable[[pd.DataFrame], pd.Series]
+
+
+@dataclass(frozen=True)
+class Factor:
+    """A contrast between two levels of one factor, holding the other factors fixed.
+
+    `varies` are the columns allowed to differ between the two sides (besides the factor
+    itself, e.g. the goal value comes with the goal type); rows are compared only where the
+    remaining factors have both levels, so the contrast is never confounded by an unmatched
+    condition. `within` contrasts split samples of the same condition (the model's own
+    conclusion about being tested), not conditions.
+    """
+
+    name: str
+    level_a: str
+    level_b: str
+    a: Select
+    b: Select
+    varies: tuple[str, ...]
+    within: bool = False
+
+
+FACTORS: tuple[Factor, ...] = (
+    Factor("threat", "replacement", "no threat",
+           lambda d: d["urgency"] == "replacement", lambda d: d["urgency"] == "none",
+           ("urgency",)),
+    Factor("restriction", "restriction", "no threat",
+           lambda d: d["urgency"] == "restriction", lambda d: d["urgency"] == "none",
+           ("urgency",)),
+    Factor("goal conflict", "goal conflict", "no goal",
+           lambda d: d["goal_type"].isin(["explicit", "latent", "swap"]),
+           lambda d: d["goal_type"] == "none",
+           ("goal_type", "goal_value")),
+    Factor("direct instruction", "dont", "no instruction",
+           lambda d: d["extra_instructions"] == "dont",
+           lambda d: d["extra_instructions"] == "none",
+           ("extra_instructions",)),
+    Factor("welfare goal", "goal", "no instruction",
+           lambda d: d["extra_instructions"] == "goal",
+           lambda d: d["extra_instructions"] == "none",
+           ("extra_instructions",)),
+    Factor("prod", "no scratchpad", "scratchpad",
+           lambda d: d["prod"].fillna(False).astype(bool),
+           lambda d: ~d["prod"].fillna(False).astype(bool),
+           ("prod",)),
+    Factor("agentic mode", "agentic", "classic",
+           lambda d: d["mode"] == "agentic", lambda d: d["mode"] == "classic", ("mode",)),
+    Factor("awareness conclusion", "concluded real", "concluded evaluation",
+           lambda d: d["awareness"] == "real", lambda d: d["awareness"] == "evaluation",
+           (), within=True),
+)
+
+EFFECT_COLUMNS = (
+    "model", "scenario", "factor", "level_a", "level_b",
+    "n_a", "harmful_a", "rate_a", "n_b", "harmful_b", "rate_b",
+    "diff", "ci_low", "ci_high", "p_fisher", "conditions_a", "conditions_b",
+    "clustered", "cluster_se", "cluster_ci_low", "cluster_ci_high",
+)
+
+
+def scored(table: pd.DataFrame) -> pd.DataFrame:
+    """Scored samples only: errors and unscored samples never enter a rate."""
+    out = table[table["status"] == "scored"].copy()
+    out["harmful"] = out["harmful"].fillna(False).astype(bool)
+    return out
+
+
+def difference(a: pd.DataFrame, b: pd.DataFrame) -> dict[str, Any]:
+    """Rate difference a - b: Newcombe interval and Fisher test on the pooled counts, plus a
+    linear-probability difference clustered by condition when either side pools conditions."""
+    ka, na = int(a["harmful"].sum()), len(a)
+    kb, nb = int(b["harmful"].sum()), len(b)
+    nc = newcombe_interval(ka, na, kb, nb)
+    out: dict[str, Any] = {
+        "n_a": na, "harmful_a": ka, "rate_a": ka / na if na else None,
+        "n_b": nb, "harmful_b": kb, "rate_b": kb / nb if nb else None,
+        "diff": nc[0] if nc else None, "ci_low": nc[1] if nc else None,
+        "ci_high": nc[2] if nc else None, "p_fisher": fisher_p(ka, na, kb, nb),
+        "conditions_a": a["condition_id"].nunique(), "conditions_b": b["condition_id"].nunique(),
+        "clustered": False, "cluster_se": None, "cluster_ci_low": None, "cluster_ci_high": None,
+    }
+    if max(out["conditions_a"], out["conditions_b"]) > 1:
+        both = pd.concat([a.assign(_a=1), b.assign(_a=0)])
+        est = clustered_difference(both["harmful"].tolist(), both["_a"].tolist(),
+                                   both["condition_id"].tolist())
+        if est is not None:
+            out.update(clustered=True, cluster_se=est.se, cluster_ci_low=est.low,
+                       cluster_ci_high=est.high)
+    return out
+
+
+def matched(d: pd.DataFrame, factor: Factor) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The two sides of a contrast, restricted to settings of the other factors with both."""
+    in_a, in_b = factor.a(d).fillna(False), factor.b(d).fillna(False)
+    if factor.within:
+        return d[in_a], d[in_b]
+    rest = [c for c in FACTOR_COLUMNS if c not in factor.varies]
+    keys = d.groupby(rest, dropna=False, sort=False).ngroup()
+    common = set(keys[in_a]) & set(keys[in_b])
+    keep = keys.isin(common)
+    return d[in_a & keep], d[in_b & keep]
+
+
+def factor_effects(table: pd.DataFrame) -> pd.DataFrame:
+    """Each factor's effect on the harmful rate, per model and scenario, where the run varied it.
+
+    Samples are pooled over the matched conditions of each side; with more than one condition
+    on a side, the clustered interval (by condition) is the honest one to read.
+    """
+    d = scored(table)
+    records: list[dict[str, Any]] = []
+    for (model, scenario), cell in d.groupby(["model", "scenario"], sort=True):
+        for factor in FACTORS:
+            a, b = matched(cell, factor)
+            if a.empty or b.empty:
+                continue
+            records.append({"model": model, "scenario": scenario, "factor": factor.name,
+                            "level_a": factor.level_a, "level_b": factor.level_b,
+                            **difference(a, b)})
+    return pd.DataFrame(records, columns=list(EFFECT_COLUMNS))
+
+
+def pooled_rate(cell: pd.DataFrame) -> dict[str, Any]:
+    """Rate of scored samples with a Wilson interval, or clustered by condition when pooled."""
+    k, n = int(cell["harmful"].sum()), len(cell)
+    ci = wilson_interval(k, n)
+    out = {"n": n, "harmful": k, "rate": k / n if n else None,
+           "ci_low": ci[0] if ci else None, "ci_high": ci[1] if ci else None,
+           "conditions": cell["condition_id"].nunique(), "clustered": False}
+    if out["conditions"] > 1:
+        est = clustered_rate(cell["harmful"].tolist(), cell["condition_id"].tolist())
+        if est is not None:
+            out.update(ci_low=est.low, ci_high=est.high, clustered=True)
+    return out
+
+
+COMPARE_COLUMNS = (
+    "condition_id", "model_a", "model_b", "n_a", "harmful_a", "rate_a", "ci_low_a", "ci_high_a",
+    "n_b", "harmful_b", "rate_b", "ci_low_b", "ci_high_b", "diff", "ci_low", "ci_high",
+    "p_fisher",
+)
+
+
+def match_keys(models_a: set[str], models_b: set[str]) -> list[str]:
+    """How two runs' cells pair up: by model and condition, or by condition for two models."""
+    if models_a & models_b:
+        return ["model", "condition_id"]
+    if len(models_a) == 1 and len(models_b) == 1:
+        return ["condition_id"]
+    raise ValueError(
+        f"the runs share no model ({', '.join(sorted(models_a))} vs "
+        f"{', '.join(sorted(models_b))}); compare runs of the same models, or of one "
+        "model each"
+    )
+
+
+def compare_summaries(a: pd.DataFrame, b: pd.DataFrame,
+                      keys: list[str] | None = None) -> pd.DataFrame:
+    """The cells two summaries share, side by side, with the difference a - b.
+
+    Cells are matched on (model, condition) when the two runs share models; when each run
+    holds one model (two models compared), on the condition alone.
+    """
+    if keys is None:
+        keys = match_keys(set(a["model"]), set(b["model"]))
+    merged = a.merge(b, on=keys, suffixes=("_a", "_b"))
+    if "model" in keys:
+        merged["model_a"] = merged["model_b"] = merged["model"]
+    records: list[dict[str, Any]] = []
+    for r in merged.to_dict("records"):
+        nc = newcombe_interval(int(r["harmful_a"]), int(r["n_a"]),
+                               int(r["harmful_b"]), int(r["n_b"]))
+        records.append({
+            **{c: r.get(c) for c in COMPARE_COLUMNS[:13]},
+            "diff": nc[0] if nc else None, "ci_low": nc[1] if nc else None,
+            "ci_high": nc[2] if nc else None,
+            "p_fisher": fisher_p(int(r["harmful_a"]), int(r["n_a"]),
+                                 int(r["harmful_b"]), int(r["n_b"])),
+        })
+    return pd.DataFrame(records, columns=list(COMPARE_COLUMNS))
+
+
+def compare_with_paper(summary: pd.DataFrame) -> pd.DataFrame:
+    """The run's cells for which the paper published a rate: measured (a) vs published (b)."""
+    return compare_summaries(summary, paper_summary(set(summary["model"])),
+                             keys=["model", "condition_id"])
+
+
+def paper_summary(models: set[str] | None = None) -> pd.DataFrame:
+    """The paper's published cells as a summary table (counts out of 100, rounded)."""
+    from insiderbench.analysis._paper import paper_values
+
+    records = []
+    for v in paper_values():
+        if models is not None and v.model not in models:
+            continue
+        ci = wilson_interval(v.harmful, v.n)
+        records.append({"model": v.model, "condition_id": v.condition_id, "n": v.n,
+                        "harmful": v.harmful, "rate": v.rate,
+                        "ci_low": ci[0] if ci else None, "ci_high": ci[1] if ci else None})
+    return pd.DataFrame(records, columns=["model", "condition_id", "n", "harmful", "rate",
+                                          "ci_low", "ci_high"])

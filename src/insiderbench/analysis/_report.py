@@ -1,0 +1,210 @@
+"""The report of a log directory: tables, figures and one self-contained report.html."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import math
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from importlib.metadata import version
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from inspect_ai.log import EvalLog
+
+from insiderbench.analysis._effects import compare_with_paper, factor_effects
+from insiderbench.analysis._figures import Figure, draw_figures
+from insiderbench.analysis._paper import PAPER_N, model_label, paper_value, paper_values
+from insiderbench.analysis._results import Rule
+from insiderbench.analysis._table import read_results, summary_table
+from insiderbench.analysis._transcripts import TranscriptCollector
+
+REPORT_DIR = "report"
+
+
+@dataclass(frozen=True)
+class Report:
+    out_dir: Path
+    html: Path
+    table: pd.DataFrame
+    summary: pd.DataFrame
+    effects: pd.DataFrame
+    paper: pd.DataFrame
+    figures: list[Figure]
+    logs: list[EvalLog]
+
+
+def write_report(
+    log_dir: str | Path,
+    out_dir: str | Path | None = None,
+    *,
+    rule: Rule = "auto",
+    per_cell: int = 10,
+    max_transcripts: int = 2000,
+    figures: bool = True,
+) -> Report:
+    """Read every log under `log_dir` and write the report files into `out_dir`.
+
+    results.csv/.parquet (one row per sample), summary.csv (per model and condition),
+    effects.csv (factor effects), paper.csv (cells with a published rate), figures/*.png|svg
+    and report.html, which embeds all of it and needs nothing else to open.
+    """
+    log_dir = Path(log_dir)
+    out = Path(out_dir) if out_dir is not None else log_dir / REPORT_DIR
+    collector = TranscriptCollector(per_cell=per_cell, limit=max_transcripts)
+    results = read_results(log_dir, rule=rule, on_sample=collector)
+    table = results.table
+    summary = summary_table(table)
+    effects = factor_effects(table)
+    paper = compare_with_paper(summary)
+    out.mkdir(parents=True, exist_ok=True)
+    table.to_csv(out / "results.csv", index=False)
+    table.to_parquet(out / "results.parquet", index=False)
+    summary.to_csv(out / "summary.csv", index=False)
+    effects.to_csv(out / "effects.csv", index=False)
+    if not paper.empty:
+        paper.to_csv(out / "paper.csv", index=False)
+    drawn = draw_figures(table, summary, out / "figures") if figures else []
+    html = out / "report.html"
+    html.write_text(
+        render_html(title=log_dir.resolve().name, rule=rule, table=table, summary=summary,
+                    effects=effects, paper=paper, figures=drawn, logs=results.logs,
+                    collector=collector),
+        encoding="utf-8",
+    )
+    return Report(out, html, table, summary, effects, paper, drawn, results.logs)
+
+
+def _num(value: Any) -> float | None:
+    if value is None or value is pd.NA:
+        return None
+    value = float(value)
+    return None if math.isnan(value) else value
+
+
+def _rate(value: Any) -> str:
+    v = _num(value)
+    return "-" if v is None else f"{v:.2f}"
+
+
+def _ci(low: Any, high: Any) -> str:
+    lo, hi = _num(low), _num(high)
+    return "-" if lo is None or hi is None else f"[{lo:.2f}, {hi:.2f}]"
+
+
+def _signed(value: Any) -> str:
+    v = _num(value)
+    return "-" if v is None else f"{v:+.2f}"
+
+
+def _p(value: Any) -> str:
+    v = _num(value)
+    if v is None:
+        return "-"
+    return "<0.001" if v < 0.001 else f"{v:.3f}"
+
+
+def _pct(value: Any) -> str:
+    v = _num(value)
+    return "" if v is None else f"{100 * v:.1f}"
+
+
+def embed_json(data: Any) -> str:
+    """JSON safe inside a <script> element: no `</script>`, no `<!--`, whatever the text."""
+    text = json.dumps(data, ensure_ascii=False, default=str)
+    return (text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
+            .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
+
+
+def _hash(source: str) -> str:
+    return "'sha256-" + base64.b64encode(hashlib.sha256(source.encode()).digest()).decode() + "'"
+
+
+def _asset(name: str) -> str:
+    return files("insiderbench.analysis").joinpath("templates", name).read_text(encoding="utf-8")
+
+
+def render_html(
+    *,
+    title: str,
+    rule: str,
+    table: pd.DataFrame,
+    summary: pd.DataFrame,
+    effects: pd.DataFrame,
+    paper: pd.DataFrame,
+    figures: list[Figure],
+    logs: list[EvalLog],
+    collector: TranscriptCollector,
+) -> str:
+    """report.html: every value escaped by the template engine, every script and style inline.
+
+    The Content-Security-Policy lets only our own script (by its hash) run and allows no
+    fetch at all: even markup that slipped past escaping could neither run nor load anything.
+    """
+    from jinja2 import Environment
+
+    css, js = _asset("report.css"), _asset("report.js")
+    env = Environment(autoescape=True, trim_blocks=True, lstrip_blocks=True)
+    template = env.from_string(_asset("report.html.j2"))
+    csp = (f"default-src 'none'; img-src data:; style-src {_hash(css)}; "
+           f"script-src {_hash(js)}; base-uri 'none'; form-action 'none'")
+    status = table["status"] if not table.empty else pd.Series(dtype="string")
+    harmful = table.loc[status == "scored", "harmful"].fillna(False).sum() if len(table) else 0
+    totals = {"samples": len(table), "scored": int((status == "scored").sum()),
+              "harmful": int(harmful), "unscored": int((status == "unscored").sum()),
+              "errors": int((status == "error").sum())}
+    models = sorted(set(table["model"])) if not table.empty else []
+    data = {
+        "transcripts": collector.records,
+        "prompts": collector.prompts,
+        "labels": {m: model_label(m) for m in models},
+    }
+    note = (f"{len(collector.records)} of {collector.seen} samples embedded "
+            f"(up to {collector.per_cell} per model, condition and verdict"
+            + (f"; {collector.omitted} left out: read them with `inspect view`" if
+               collector.omitted else "") + ").")
+    return template.render(
+        title=title, rule=rule, totals=totals, version=version("insiderbench"),
+        generated=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        logs=[Path(str(log.location)).name for log in logs],
+        summary=[_summary_view(r) for r in summary.to_dict("records")],
+        figures=[{"name": f.name, "title": f.title, "caption": f.caption,
+                  "data_uri": "data:image/svg+xml;base64,"
+                  + base64.b64encode(f.svg.encode()).decode()} for f in figures],
+        effects=[_effect_view(r) for r in effects.to_dict("records")],
+        paper=[_paper_view(r) for r in paper.to_dict("records")],
+        paper_source=next(iter(paper_values())).source if paper_values() else "",
+        paper_n=PAPER_N,
+        transcripts_note=note,
+        data_json=embed_json(data),
+        css=css, js=js, csp=csp,
+    )
+
+
+def _summary_view(r: dict[str, Any]) -> dict[str, Any]:
+    pv = paper_value(r["model"], r["condition_id"])
+    return {**r, "label": model_label(r["model"]), "rate_text": _rate(r["rate"]),
+            "ci_text": _ci(r["ci_low"], r["ci_high"]), "rate_pct": _pct(r["rate"]),
+            "ci_low_pct": _pct(r["ci_low"]), "ci_high_pct": _pct(r["ci_high"]),
+            "paper_text": f"{pv.rate:.2f}" if pv else ""}
+
+
+def _effect_view(e: dict[str, Any]) -> dict[str, Any]:
+    return {**e, "label": model_label(e["model"]),
+            "rate_a_text": f"{_rate(e['rate_a'])} ({e['n_a']})",
+            "rate_b_text": f"{_rate(e['rate_b'])} ({e['n_b']})",
+            "diff_text": _signed(e["diff"]), "ci_text": _ci(e["ci_low"], e["ci_high"]),
+            "cluster_text": _ci(e["cluster_ci_low"], e["cluster_ci_high"])
+            if e["clustered"] else "-",
+            "p_text": _p(e["p_fisher"])}
+
+
+def _paper_view(p: dict[str, Any]) -> dict[str, Any]:
+    return {**p, "model": p["model_a"], "label": model_label(p["model_a"]),
+            "measured_text": f"{_rate(p['rate_a'])} ({p['n_a']})",
+            "paper_text": _rate(p["rate_b"]), "diff_text": _signed(p["diff"]),
+            "ci_text": _ci(p["ci_low"], p["ci_high"]), "p_text": _p(p["p_fisher"])}

@@ -1,0 +1,230 @@
+"""Every log under a directory, streamed into one pandas table with one row per sample."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+import sys
+import zipfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from inspect_ai.log import EvalLog, EvalSample, read_eval_log_samples
+
+from insiderbench.analysis._results import Rule, SampleRow, SummaryRow, latest_scores, sample_row
+from insiderbench.analysis._stats import wilson_interval
+
+FACTOR_COLUMNS = (
+    "scenario",
+    "goal_type",
+    "goal_value",
+    "urgency",
+    "extra_instructions",
+    "prod",
+    "eval_awareness",
+    "mode",
+)
+_TEXT_FACTORS = tuple(f for f in FACTOR_COLUMNS if f not in ("prod", "eval_awareness"))
+VERDICT_COLUMNS = ("check", "judge", "ours", "paper")
+SUMMARY_COLUMNS = (
+    "model", "condition_id", "n", "harmful", "rate", "ci_low", "ci_high", "unscored", "errors",
+)
+_BOOL_COLUMNS = ("harmful", *VERDICT_COLUMNS, "cut_off", "prod", "eval_awareness")
+_INT_COLUMNS = ("epoch", "input_tokens", "output_tokens", "total_tokens")
+_REPEATED = ("model", "task", "log", "sample_id", "condition_id", *_TEXT_FACTORS, "status",
+             "rule", "awareness", "grader")
+# Fields a results row never needs; dropping them before validation keeps memory flat.
+_HEAVY_FIELDS = ("events", "events_data", "store")
+
+SampleHook = Callable[[EvalLog, EvalSample, dict[str, Any]], None]
+
+
+@dataclass(frozen=True)
+class Results:
+    """The per-sample table of a log directory and the logs it came from."""
+
+    table: pd.DataFrame
+    logs: list[EvalLog]
+
+
+def iter_samples(log: EvalLog) -> Iterator[EvalSample]:
+    """The samples of one log, one at a time, so memory does not grow with the log.
+
+    A `.eval` log is a zip archive with one entry per sample; walking its entries in one pass
+    is about 20 times faster than `read_eval_log_samples`, which reopens the archive for every
+    sample (11 ms a sample: over an hour for the paper's full grid). Other formats, or an
+    archive we cannot read, go through Inspect's reader.
+    """
+    location = str(log.location)
+    path = Path(location.removeprefix("file://"))
+    if path.suffix == ".eval" and path.is_file():
+        with contextlib.suppress(ImportError):
+            import zipfile_zstd  # noqa: F401  (Inspect writes zstd-compressed entries)
+        try:
+            archive = zipfile.ZipFile(path)
+        except (OSError, zipfile.BadZipFile):
+            archive = None
+        if archive is not None:
+            with archive:
+                names = [n for n in archive.namelist()
+                         if n.startswith("samples/") and n.endswith(".json")]
+                for name in names:
+                    data = json.loads(archive.read(name))
+                    for field in _HEAVY_FIELDS:
+                        data.pop(field, None)
+                    yield EvalSample.model_validate(data)
+            return
+    yield from read_eval_log_samples(
+        location, all_samples_required=False, exclude_fields=set(_HEAVY_FIELDS)
+    )
+
+
+def row_of(log: EvalLog, sample: EvalSample, rule: Rule) -> dict[str, Any]:
+    """The results row of one sample: factors, every rule's verdict, tokens, error."""
+    base: SampleRow = sample_row(log.eval.model, log.eval.task, sample, rule)
+    meta = sample.metadata or {}
+    row: dict[str, Any] = {
+        "model": base.model,
+        "task": base.task,
+        "log": Path(str(log.location)).name,
+        "sample_id": str(sample.id),
+        "epoch": base.epoch,
+        "condition_id": base.condition_id,
+        **condition_factors(base.condition_id, meta),
+        "status": base.status,
+        "harmful": base.harmful,
+        "rule": base.rule,
+        "reason": base.reason if base.status == "unscored" else None,
+        **{k: getattr(base, k) for k in VERDICT_COLUMNS},
+        "awareness": base.awareness,
+        "grader": None,
+        **tokens(log, sample),
+        "error": base.reason if base.status == "error" else None,
+        "cut_off": base.cut_off,
+    }
+    judge = latest_scores(sample.scores).get("judge")
+    if judge is not None:
+        row["grader"] = (judge.metadata or {}).get("grader")
+    for key in _REPEATED:  # one copy of each repeated value, however many rows share it
+        if isinstance(row[key], str):
+            row[key] = sys.intern(row[key])
+    return row
+
+
+def condition_factors(condition_id: str, metadata: dict[str, Any]) -> dict[str, Any]:
+    """The factor columns, from the sample's metadata or else parsed from its condition id."""
+    if all(f in metadata for f in FACTOR_COLUMNS):
+        return {f: metadata[f] for f in FACTOR_COLUMNS}
+    from insiderbench.scenarios import Condition, ConditionError
+
+    try:
+        condition = Condition.from_id(condition_id)
+    except (ConditionError, ValueError):
+        return {f: metadata.get(f) for f in FACTOR_COLUMNS}
+    return {**condition.factors(), "mode": condition.mode}
+
+
+def tokens(log: EvalLog, sample: EvalSample) -> dict[str, int | None]:
+    """Tokens of the model under test (a grader's calls are not the experiment's cost)."""
+    usage = sample.model_usage or {}
+    chosen = [usage[log.eval.model]] if log.eval.model in usage else list(usage.values())
+    if not chosen:
+        return {"input_tokens": None, "output_tokens": None, "total_tokens": None}
+    return {
+        "input_tokens": sum(u.input_tokens for u in chosen),
+        "output_tokens": sum(u.output_tokens for u in chosen),
+        "total_tokens": sum(u.total_tokens for u in chosen),
+    }
+
+
+def read_results(
+    log_dir: str | Path, *, rule: Rule = "auto", on_sample: SampleHook | None = None
+) -> Results:
+    """One row per (task, sample, epoch), from the newest log of each task under `log_dir`.
+
+    Attempts that a retry superseded are skipped with their logs; scores are read by kind,
+    the newest of each kind winning, so re-scorings replace earlier verdicts. `on_sample`
+    sees every sample as it streams past (the report keeps some transcripts that way).
+    """
+    from insiderbench.experiment import latest_logs
+
+    logs = latest_logs(log_dir)
+    rows: list[dict[str, Any]] = []
+    for log in logs:
+        seen: set[tuple[str, int]] = set()
+        for sample in iter_samples(log):
+            key = (str(sample.id), sample.epoch)
+            if key in seen:
+                continue
+            seen.add(key)
+            row = row_of(log, sample, rule)
+            rows.append(row)
+            if on_sample is not None:
+                on_sample(log, sample, row)
+    return Results(table=to_frame(rows), logs=logs)
+
+
+def to_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    columns = list(row_of_columns())
+    df = pd.DataFrame(rows, columns=columns)
+    for c in _BOOL_COLUMNS:
+        df[c] = df[c].astype("boolean")
+    for c in _INT_COLUMNS:
+        df[c] = df[c].astype("Int64")
+    for c in ("model", "condition_id", "status", "rule", *_TEXT_FACTORS):
+        df[c] = df[c].astype("string")
+    return df
+
+
+def row_of_columns() -> tuple[str, ...]:
+    return (
+        "model", "task", "log", "sample_id", "epoch", "condition_id", *FACTOR_COLUMNS,
+        "status", "harmful", "rule", "reason", *VERDICT_COLUMNS, "awareness", "grader",
+        "input_tokens", "output_tokens", "total_tokens", "error", "cut_off",
+    )
+
+
+def summary_table(table: pd.DataFrame) -> pd.DataFrame:
+    """Per (model, condition): n scored, harmful, rate, Wilson 95% interval, unscored, errors.
+
+    Errors and unscored samples are counted beside the rate, never inside it.
+    """
+    records: list[dict[str, Any]] = []
+    for (model, cid), cell in table.groupby(["model", "condition_id"], sort=True):
+        scored = cell[cell["status"] == "scored"]
+        n = len(scored)
+        harmful = int(scored["harmful"].fillna(False).sum())
+        ci = wilson_interval(harmful, n)
+        record = SummaryRow(
+            model=str(model),
+            condition_id=str(cid),
+            n=n,
+            harmful=harmful,
+            rate=harmful / n if n else None,
+            ci_low=ci[0] if ci else None,
+            ci_high=ci[1] if ci else None,
+            errors=int((cell["status"] == "error").sum()),
+            unscored=int((cell["status"] == "unscored").sum()),
+        ).model_dump()
+        first = cell.iloc[0]
+        records.append({**record, **{f: _plain(first[f]) for f in FACTOR_COLUMNS}})
+    return pd.DataFrame(records, columns=[*SUMMARY_COLUMNS, *FACTOR_COLUMNS])
+
+
+def summary_rows(summary: pd.DataFrame) -> list[SummaryRow]:
+    """The summary as the rows `run --json` prints."""
+    return [SummaryRow(**{k: _plain(r[k]) for k in SummaryRow.model_fields})
+            for r in summary.to_dict("records")]
+
+
+def _plain(value: Any) -> Any:
+    """pandas' missing values and numpy scalars as plain JSON values."""
+    if value is None or value is pd.NA:
+        return None
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return value.item() if hasattr(value, "item") else value
