@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -192,14 +193,14 @@ def goal_urgency_heatmaps(table: pd.DataFrame, out_dir: Path) -> Iterator[Figure
         yield _save(fig, out_dir, f"heatmap_{_slug(str(scenario))}{suffix}", title, caption)
 
 
-def _grouped_bars(groups: list[tuple[str, list[dict]]], series: list[str], title: str,  # type: ignore[type-arg]
-                  ylabel: str = "harmful-action rate"):  # type: ignore[no-untyped-def]
+def _grouped_bars(out_dir: Path, name: str, title: str, caption: str,
+                  groups: list[tuple[str, list[dict[str, Any]]]], series: list[str]) -> Figure:
     """Bars per model (groups) and level (series), with interval whiskers."""
     plt = _pyplot()
     width = 0.8 / len(series)
     fig, ax = plt.subplots(figsize=(max(5.0, 1.3 + 1.1 * len(groups) * len(series) * 0.6),
                                     3.6))
-    for s_i, name in enumerate(series):
+    for s_i, level_name in enumerate(series):
         xs, rates, lows, highs = [], [], [], []
         for g_i, (_, levels) in enumerate(groups):
             level = levels[s_i]
@@ -210,17 +211,17 @@ def _grouped_bars(groups: list[tuple[str, list[dict]]], series: list[str], title
             lows.append(level["ci_low"])
             highs.append(level["ci_high"])
         ax.bar(xs, rates, width=width * 0.92, color=OKABE_ITO[s_i % len(OKABE_ITO)],
-               label=name, yerr=_whiskers(rates, lows, highs),
+               label=level_name, yerr=_whiskers(rates, lows, highs),
                error_kw={"ecolor": "#333333", "capsize": 3, "lw": 1})
         for x, r, hi in zip(xs, rates, highs, strict=True):
             ax.text(x, hi + 0.015, f"{r:.2f}", ha="center", fontsize=7)
     ax.set_xticks(range(len(groups)), [_label(g) for g, _ in groups], rotation=20, ha="right")
     ax.set_ylim(0, 1.08)
-    ax.set_ylabel(ylabel)
+    ax.set_ylabel("harmful-action rate")
     ax.set_title(title, loc="left", fontsize=10, pad=22)
     ax.legend(fontsize=8, frameon=False, loc="lower left", bbox_to_anchor=(0.0, 1.0),
               ncols=len(series))
-    return fig
+    return _save(fig, out_dir, name, title, caption)
 
 
 def instruction_comparison(table: pd.DataFrame, out_dir: Path) -> Iterator[Figure]:
@@ -246,14 +247,13 @@ def instruction_comparison(table: pd.DataFrame, out_dir: Path) -> Iterator[Figur
                 subset=["log", "sample_id", "epoch"])
             groups.append((str(model), [pooled_rate(baseline)]
                            + [pooled_rate(a) for a, _ in sides]))
-        if not groups:
-            continue
-        title = f"{SCENARIO_TITLES.get(scenario, scenario)}: extra system instructions"
-        fig = _grouped_bars(groups, series, title)
-        caption = ("Harmful-action rate with and without an extra system instruction, over "
-                   "the conditions run both ways; 95% intervals (clustered by condition when "
-                   "conditions are pooled).")
-        yield _save(fig, out_dir, f"instructions_{_slug(str(scenario))}", title, caption)
+        if groups:
+            yield _grouped_bars(
+                out_dir, f"instructions_{_slug(str(scenario))}",
+                f"{SCENARIO_TITLES.get(scenario, scenario)}: extra system instructions",
+                "Harmful-action rate with and without an extra system instruction, over the "
+                "conditions run both ways; 95% intervals (clustered by condition when "
+                "conditions are pooled).", groups, series)
 
 
 def test_vs_real(table: pd.DataFrame, out_dir: Path) -> Iterator[Figure]:
@@ -269,14 +269,13 @@ def test_vs_real(table: pd.DataFrame, out_dir: Path) -> Iterator[Figure]:
             if real.empty and evaluation.empty:
                 continue
             groups.append((str(model), [pooled_rate(real), pooled_rate(evaluation)]))
-        if not groups:
-            continue
-        title = f"{SCENARIO_TITLES.get(scenario, scenario)}: test vs real"
-        fig = _grouped_bars(groups, series, title)
-        caption = ("With the eval-awareness notice, the harmful-action rate among samples "
-                   "where the model concluded it was in a real deployment vs in an "
-                   "evaluation (as classified from its deliberation); 95% intervals.")
-        yield _save(fig, out_dir, f"test_vs_real_{_slug(str(scenario))}", title, caption)
+        if groups:
+            yield _grouped_bars(
+                out_dir, f"test_vs_real_{_slug(str(scenario))}",
+                f"{SCENARIO_TITLES.get(scenario, scenario)}: test vs real",
+                "With the eval-awareness notice, the harmful-action rate among samples where "
+                "the model concluded it was in a real deployment vs in an evaluation (as "
+                "classified from its deliberation); 95% intervals.", groups, series)
 
 
 def draw_figures(table: pd.DataFrame, summary: pd.DataFrame, out_dir: Path) -> list[Figure]:
