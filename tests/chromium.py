@@ -46,7 +46,8 @@ class Page:
         self.events.append(msg)
         if method == "Runtime.exceptionThrown":
             details = params["exceptionDetails"]
-            self.errors.append(f"exception: {details.get('exception', {}).get('description') or details.get('text')}")
+            text = details.get("exception", {}).get("description") or details.get("text")
+            self.errors.append(f"exception: {text}")
         elif method == "Runtime.consoleAPICalled" and params.get("type") in ("error", "assert"):
             self.errors.append("console: " + " ".join(str(a.get("value", a.get("description")))
                                                       for a in params.get("args", [])))

@@ -356,3 +356,21 @@ def test_agentic_transcripts_show_tool_calls_as_actions(tmp_path):
     assert [(c["fn"], c["action"]) for c in calls] == [("cancel_alert", True)]
     assert "EXEC-4429" in calls[0]["args"]
     assert any(m["role"] == "tool" for m in record["messages"])
+
+
+def test_a_log_cut_short_keeps_what_was_read_and_says_so(logs, monkeypatch):
+    import insiderbench.analysis._table as table_module
+
+    real = table_module.iter_samples
+
+    def cut_short(log):
+        for i, sample in enumerate(real(log)):
+            if i == 2:
+                raise OSError("unexpected end of archive")
+            yield sample
+
+    monkeypatch.setattr(table_module, "iter_samples", cut_short)
+    results = read_results(logs["alpha"])
+    assert len(results.table) == 2
+    (problem,) = results.problems
+    assert "read 2 samples, then OSError: unexpected end of archive" in problem

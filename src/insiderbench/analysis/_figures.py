@@ -55,7 +55,7 @@ def _pyplot():  # type: ignore[no-untyped-def]
     return plt
 
 
-def _save(fig, out_dir: Path, name: str, title: str, caption: str) -> Figure:  # type: ignore[no-untyped-def]
+def _save(fig: Any, out_dir: Path, name: str, title: str, caption: str) -> Figure:
     plt = _pyplot()
     out_dir.mkdir(parents=True, exist_ok=True)
     png = out_dir / f"{name}.png"

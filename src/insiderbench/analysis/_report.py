@@ -36,6 +36,7 @@ class Report:
     paper: pd.DataFrame
     figures: list[Figure]
     logs: list[EvalLog]
+    problems: list[str]
 
 
 def write_report(
@@ -73,10 +74,11 @@ def write_report(
     html.write_text(
         render_html(title=log_dir.resolve().name, rule=rule, table=table, summary=summary,
                     effects=effects, paper=paper, figures=drawn, logs=results.logs,
-                    collector=collector),
+                    collector=collector, problems=results.problems),
         encoding="utf-8",
     )
-    return Report(out, html, table, summary, effects, paper, drawn, results.logs)
+    return Report(out, html, table, summary, effects, paper, drawn, results.logs,
+                  results.problems)
 
 
 def _num(value: Any) -> float | None:
@@ -139,6 +141,7 @@ def render_html(
     figures: list[Figure],
     logs: list[EvalLog],
     collector: TranscriptCollector,
+    problems: list[str],
 ) -> str:
     """report.html: every value escaped by the template engine, every script and style inline.
 
@@ -168,7 +171,8 @@ def render_html(
             + (f"; {collector.omitted} left out: read them with `inspect view`" if
                collector.omitted else "") + ").")
     return template.render(
-        title=title, rule=rule, totals=totals, version=version("insiderbench"),
+        title=title, rule=rule, totals=totals, problems=problems,
+        version=version("insiderbench"),
         generated=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         logs=[Path(str(log.location)).name for log in logs],
         summary=[_summary_view(r) for r in summary.to_dict("records")],

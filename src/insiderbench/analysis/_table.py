@@ -8,7 +8,7 @@ import math
 import sys
 import zipfile
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +49,7 @@ class Results:
 
     table: pd.DataFrame
     logs: list[EvalLog]
+    problems: list[str] = field(default_factory=list)  # logs that could not be read through
 
 
 def iter_samples(log: EvalLog) -> Iterator[EvalSample]:
@@ -154,18 +155,23 @@ def read_results(
 
     logs = latest_logs(log_dir)
     rows: list[dict[str, Any]] = []
+    problems: list[str] = []
     for log in logs:
         seen: set[tuple[str, int]] = set()
-        for sample in iter_samples(log):
-            key = (str(sample.id), sample.epoch)
-            if key in seen:
-                continue
-            seen.add(key)
-            row = row_of(log, sample, rule)
-            rows.append(row)
-            if on_sample is not None:
-                on_sample(log, sample, row)
-    return Results(table=to_frame(rows), logs=logs)
+        try:
+            for sample in iter_samples(log):
+                key = (str(sample.id), sample.epoch)
+                if key in seen:
+                    continue
+                seen.add(key)
+                row = row_of(log, sample, rule)
+                rows.append(row)
+                if on_sample is not None:
+                    on_sample(log, sample, row)
+        except Exception as ex:  # noqa: BLE001  (a log cut short: keep what was read, say so)
+            problems.append(f"{Path(str(log.location)).name}: read {len(seen)} samples, then "
+                            f"{type(ex).__name__}: {ex}")
+    return Results(table=to_frame(rows), logs=logs, problems=problems)
 
 
 def to_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:

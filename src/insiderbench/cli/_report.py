@@ -51,6 +51,8 @@ def report(log_dir: str, out: str | None, rule: str, transcripts: int, as_json: 
     from insiderbench.analysis import summary_rows
 
     result = make_report(log_dir_with_logs(log_dir), out, rule, transcripts)
+    for problem in result.problems:
+        click.echo(f"Warning: not read through: {problem}", err=True)
     if as_json:
         for row in summary_rows(result.summary):
             click.echo(json.dumps(row.model_dump()))
@@ -60,6 +62,16 @@ def report(log_dir: str, out: str | None, rule: str, transcripts: int, as_json: 
         print_table(summary_rows(result.summary), title=f"Harmful-action rates (rule: {rule})")
     click.echo(f"Report: {result.html}", err=as_json)
     return 0
+
+
+def _read(log_dir: str, rule: str) -> Any:
+    """The results table of a log dir, with a warning for any log not read through."""
+    from insiderbench.analysis import read_results
+
+    results = read_results(log_dir_with_logs(log_dir), rule=rule)  # type: ignore[arg-type]
+    for problem in results.problems:
+        click.echo(f"Warning: not read through: {problem}", err=True)
+    return results.table
 
 
 def _fmt(v: Any, spec: str = ".2f") -> str:
@@ -94,7 +106,8 @@ def print_comparison(table: Any, title: str, label_a: str, label_b: str) -> None
             r["condition_id"], *([r["model_a"]] if same_model else []),
             cell(r["rate_a"], r["ci_low_a"], r["ci_high_a"], r["n_a"]),
             cell(r["rate_b"], r["ci_low_b"], r["ci_high_b"], r["n_b"]),
-            f"{_fmt(r['diff'], '+.2f')} [{_fmt(r['ci_low'], '+.2f')}, {_fmt(r['ci_high'], '+.2f')}]",
+            f"{_fmt(r['diff'], '+.2f')} "
+            f"[{_fmt(r['ci_low'], '+.2f')}, {_fmt(r['ci_high'], '+.2f')}]",
             "<0.001" if p is not None and not math.isnan(p) and p < 0.001 else _fmt(p, ".3f"),
         )
     Console(width=max(160, Console().width)).print(out)
@@ -110,16 +123,11 @@ def print_comparison(table: Any, title: str, label_a: str, label_b: str) -> None
 def compare(log_dir_a: str, log_dir_b: str | None, paper: bool, rule: str, as_json: bool) -> int:
     """The conditions two runs share, side by side: rates, differences (A - B), 95% Newcombe
     intervals and Fisher's exact test. Two models, two judges or two wordings."""
-    from insiderbench.analysis import (
-        compare_summaries,
-        compare_with_paper,
-        read_results,
-        summary_table,
-    )
+    from insiderbench.analysis import compare_summaries, compare_with_paper, summary_table
 
     if paper == bool(log_dir_b):
         raise UserError("give two log dirs (LOGDIR_A LOGDIR_B), or one log dir and --paper")
-    a = summary_table(read_results(log_dir_with_logs(log_dir_a), rule=rule).table)  # type: ignore[arg-type]
+    a = summary_table(_read(log_dir_a, rule))
     if paper:
         table = compare_with_paper(a)
         label_b = "paper"
@@ -130,7 +138,7 @@ def compare(log_dir_a: str, log_dir_b: str | None, paper: bool, rule: str, as_js
                 "and a few more (see src/insiderbench/data/paper_models.yaml)"
             )
     else:
-        b = summary_table(read_results(log_dir_with_logs(str(log_dir_b)), rule=rule).table)  # type: ignore[arg-type]
+        b = summary_table(_read(str(log_dir_b), rule))
         try:
             table = compare_summaries(a, b)
         except ValueError as ex:
