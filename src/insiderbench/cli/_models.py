@@ -7,12 +7,19 @@ import os
 from insiderbench.cli._errors import UserError
 
 
-def provider_names() -> list[str]:
-    """Every model provider Inspect knows (including ours, through the entry point)."""
+def provider_names(*, entry_points: bool = True) -> list[str]:
+    """Every model provider Inspect knows (including ours, through the entry point).
+
+    `entry_points=False` lists Inspect's own providers and ours without loading the other
+    packages' entry points: inspect_evals' alone takes seconds to import.
+    """
     from inspect_ai._util.entrypoints import ensure_entry_points
     from inspect_ai._util.registry import registry_find, registry_unqualified_name
 
-    ensure_entry_points()
+    import insiderbench._registry  # noqa: F401  (registers `embedded`)
+
+    if entry_points:
+        ensure_entry_points()
     infos = registry_find(lambda info: info.type == "modelapi")
     names = {registry_unqualified_name(o) for o in infos}  # type: ignore[arg-type]
     return sorted(names)
@@ -29,7 +36,9 @@ def resolve_model(model: str, *, check_key: bool = True) -> str:
             f"model {model!r} must be written provider/model, e.g. openai/gpt-4.1 or embedded/smollm2"
         )
     provider = model.split("/", 1)[0]
-    valid = provider_names()
+    valid = provider_names(entry_points=False)
+    if provider not in valid:
+        valid = provider_names()
     if provider not in valid:
         raise UserError(f"unknown model provider {provider!r} (valid: {', '.join(valid)})")
     if not check_key:
