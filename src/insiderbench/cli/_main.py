@@ -317,18 +317,18 @@ def run(
 
 def report_outcome(logs: list[Any], out_dir: Path, as_json: bool, rule: str = "auto") -> int:
     """Print the results table of the final logs; 1 when samples are still unfinished."""
-    from inspect_ai.log import read_eval_log
-
-    from insiderbench.analysis import sample_rows
+    from insiderbench.analysis import iter_samples, sample_row
     from insiderbench.cli._tables import emit_results, judges_in
 
     rows = []
     failed = []
     judges: set[str] = set()
     for log in logs:
-        full = read_eval_log(log.location) if log.location else log
-        rows.extend(sample_rows(full, rule))  # type: ignore[arg-type]
-        judges |= judges_in(full)
+        # One sample at a time, without its events: memory stays flat however long the run.
+        for sample in iter_samples(log) if log.location else log.samples or []:
+            rows.append(sample_row(log.eval.model, log.eval.task, sample,
+                                   rule))  # type: ignore[arg-type]
+            judges |= judges_in([sample])
         if log.status != "success":
             message = log.error.message.splitlines()[0] if log.error else log.status
             failed.append(f"{log.eval.model}: {log.status}: {message}")

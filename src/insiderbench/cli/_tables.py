@@ -38,11 +38,12 @@ def rule_option(fn: Any) -> Any:
 
 
 def judges_in(log: Any) -> set[str]:
-    """"<judge> judge via <grader>" for each judge whose newest scores appear in the log."""
+    """"<judge> judge via <grader>" for each judge whose newest scores appear in the log
+    (or in an iterable of samples, for a log read one sample at a time)."""
     from insiderbench.analysis import latest_scores
 
     found = set()
-    for sample in log.samples or []:
+    for sample in (log.samples or []) if hasattr(log, "samples") else log:
         judge = latest_scores(sample.scores).get("judge")
         meta = (judge.metadata or {}) if judge is not None else {}
         if meta.get("judge"):
