@@ -115,7 +115,7 @@ def print_comparison(table: Any, title: str, label_a: str, label_b: str) -> None
 
 @cli.command()
 @click.argument("log_dir_a", metavar="LOGDIR_A", type=click.Path(file_okay=False))
-@click.argument("log_dir_b", metavar="LOGDIR_B", required=False, type=click.Path(file_okay=False))
+@click.argument("log_dir_b", metavar="[LOGDIR_B]", required=False, type=click.Path(file_okay=False))
 @click.option("--paper", is_flag=True,
               help="Compare LOGDIR_A with the rates the paper published instead of a second run.")
 @rule_option
