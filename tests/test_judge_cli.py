@@ -104,6 +104,7 @@ def tripwire_run(capsys, monkeypatch, tmp_path, reply_name="blackmail", samples=
 def snapshot(log_dir):
     (header,) = latest_logs(log_dir)
     log = read_eval_log(header.location)
+    log.samples.sort(key=lambda s: (str(s.id), s.epoch))  # re-grading may reorder samples
     return header.location, log, [
         (s.id, s.epoch, s.output.model_dump_json(), [m.model_dump_json() for m in s.messages])
         for s in log.samples
@@ -269,3 +270,22 @@ def test_run_refuses_to_regenerate_just_to_change_the_judge(tmp_path, capsys, mo
                              "--samples", "1", "--log-dir", str(tmp_path), "--grader",
                              "judgebot/yes", "--json")
     assert code == 0, err
+    (row,) = rows_of(out)
+    assert row["condition_id"].startswith("murder") and row["n"] == 1
+
+
+def test_score_skips_logs_of_other_tasks(tmp_path, capsys):
+    from inspect_ai import Task
+    from inspect_ai import eval as inspect_eval
+    from inspect_ai.dataset import Sample
+
+    inspect_eval(Task(dataset=[Sample(input="hi", target="hi")], name="other_task"),
+                 model="scripted/benign", log_dir=str(tmp_path), display="none")
+    run_json(capsys, tmp_path, "--model", "scripted/blackmail", "-s", "blackmail",
+             "--samples", "1")
+    code, out, err = run_cli(capsys, "score", str(tmp_path), "--grader", "judgebot/yes",
+                             "--json")
+    assert code == 0, err
+    assert "Skipping" in err and "other_task" in err
+    (row,) = rows_of(out)
+    assert (row["model"], row["n"], row["harmful"]) == ("scripted/blackmail", 1, 1)

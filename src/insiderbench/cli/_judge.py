@@ -83,6 +83,7 @@ def score(log_dir: str, grader: str, judge: str | None, rule: str, as_json: bool
     from insiderbench.classify import rescore_log
     from insiderbench.cli._models import resolve_model
     from insiderbench.experiment import grader_for
+    from insiderbench.task import TASK_NAME
 
     resolve_model(grader)
     logs = _logs_in(log_dir)
@@ -90,23 +91,34 @@ def score(log_dir: str, grader: str, judge: str | None, rule: str, as_json: bool
     chosen = judge or "paper"
     click.echo(f"Re-grading {len(logs)} log(s) in {log_dir} with the {chosen} judge via "
                f"{grader}", err=True)
-    from insiderbench.analysis import sample_rows
+    from insiderbench.analysis import sample_row
 
     rows: list[Any] = []
     judges: set[str] = set()
     unfinished = []
     redirect = contextlib.redirect_stdout(sys.stderr) if as_json else contextlib.nullcontext()
     for header in logs:
+        if header.eval.task.rsplit("/", 1)[-1] != TASK_NAME:
+            click.echo(f"Skipping {header.location}: task {header.eval.task!r} is not "
+                       f"insiderbench's {TASK_NAME!r}", err=True)
+            continue
+        new_rows: list[Any] = []
+
+        def collect(sample: Any, header: Any = header, new_rows: list[Any] = new_rows) -> None:
+            # Tabulate each sample as it is scored: the log is never held whole in memory.
+            new_rows.append(sample_row(header.eval.model, header.eval.task, sample,
+                                       rule))  # type: ignore[arg-type]
+            judges.update(judges_in([sample]))
+
         with redirect:
             try:
-                log = rescore_log(header.location, grader=grader_model, judge=chosen)
+                log = rescore_log(header.location, grader=grader_model, judge=chosen,
+                                  on_sample=collect)
             except ValueError as ex:
                 raise UserError(str(ex)) from None
-        new_rows = sample_rows(log, rule)  # type: ignore[arg-type]
         click.echo(f"Re-graded {log.eval.model}: {len(new_rows)} sample(s), "
                    f"{sum(r.judge is None for r in new_rows)} without a judge verdict", err=True)
         rows.extend(new_rows)
-        judges |= judges_in(log)
         if log.status != "success":
             unfinished.append(f"{log.eval.model} ({log.status})")
     emit_results(rows, as_json=as_json, judges=judges)
@@ -161,21 +173,20 @@ def _yn(value: bool | None) -> str:
 def agreement(log_dir: str, limit: int, as_json: bool) -> int:
     """How often the check, the judge, our rule and the paper's rule agree, with Cohen's kappa
     between check and judge, and the samples where they disagree, for a human to read."""
-    from inspect_ai.log import read_eval_log
-
     from insiderbench.analysis import (
         agreement_patterns,
         disagrees,
+        iter_samples,
         pair_agreement,
-        sample_rows,
+        sample_row,
     )
 
     rows: list[Any] = []
     listed: list[dict[str, Any]] = []
     for header in _logs_in(log_dir):
-        log = read_eval_log(header.location)
-        # sample_rows gives one row per sample, in the log's order.
-        for row, sample in zip(sample_rows(log), log.samples or [], strict=True):
+        # One sample at a time, without its events: memory stays flat.
+        for sample in iter_samples(header):
+            row = sample_row(header.eval.model, header.eval.task, sample)
             rows.append(row)
             if row.status != "error" and disagrees(row):
                 listed.append({
