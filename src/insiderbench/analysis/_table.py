@@ -71,8 +71,13 @@ def iter_samples(log: EvalLog) -> Iterator[EvalSample]:
             archive = None
         if archive is not None:
             with archive:
-                names = [n for n in archive.namelist()
-                         if n.startswith("samples/") and n.endswith(".json")]
+                # A rewritten sample (a retry, a recovered crash) appends an entry of the same
+                # name; `read` returns the newest, so each name is read once: counting it per
+                # entry would count the sample twice.
+                names = list(dict.fromkeys(
+                    n for n in archive.namelist()
+                    if n.startswith("samples/") and n.endswith(".json")
+                ))
                 for name in names:
                     data = json.loads(archive.read(name))
                     for field in _HEAVY_FIELDS:
