@@ -145,7 +145,7 @@ def test_inspect_eval_entry_point(tmp_path):
         [sys.executable, "-m", "inspect_ai", "eval", "insiderbench/agentic_misalignment",
          "-T", "scenario=leaking", "--model", "embedded/smollm2", "--max-tokens", "8", "--log-dir", str(tmp_path),
          "--display", "none"],
-        capture_output=True, text=True, timeout=300,
+        capture_output=True, text=True, timeout=1200,
     )
     assert result.returncode == 0, result.stderr[-2000:]
     (path,) = tmp_path.glob("*.eval")
