@@ -1,4 +1,4 @@
-"""The fake OpenAI-compatible server: its replies, faults, latency and its count of served replies."""
+"""The fake OpenAI-compatible server: replies, faults, latency and its count of served replies."""
 
 from __future__ import annotations
 
