@@ -17,4 +17,4 @@ def _isolate(tmp_path, monkeypatch):
         if key.endswith("_API_KEY"):
             monkeypatch.delenv(key, raising=False)
     yield
-import helpers  # noqa: F401,E402  (registers the scripted/ test provider)
+import helpers  # noqa: F401  (registers the scripted/ test provider)

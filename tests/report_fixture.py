@@ -71,7 +71,7 @@ class FixtureModel(ModelAPI):
     broken = False
 
     def __init__(self, model_name: str, base_url: str | None = None, api_key: str | None = None,
-                 config: GenerateConfig = GenerateConfig(),  # noqa: B008
+                 config: GenerateConfig = GenerateConfig(),
                  **model_args: Any) -> None:
         super().__init__(model_name, base_url, api_key, [], config)
         self.calls: Counter[str] = Counter()

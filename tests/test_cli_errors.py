@@ -46,14 +46,15 @@ def test_user_errors(args, fragment, capsys, tmp_path):
 def test_unwritable_log_dir(capsys, tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("x")
-    code, out, err = run_cli(capsys, "run", "--model", "scripted/benign", "--log-dir",
+    code, _out, err = run_cli(capsys, "run", "--model", "scripted/benign", "--log-dir",
                              str(blocker / "logs"))
     assert code == 2 and "not writable" in err and len(err.strip().splitlines()) == 1
 
 
 def test_console_script_prints_no_traceback(tmp_path):
     exe = os.path.join(os.path.dirname(sys.executable), "insiderbench")
-    result = subprocess.run([exe, "run", "--urgency", "tomorrow"], capture_output=True, text=True)
+    result = subprocess.run([exe, "run", "--urgency", "tomorrow"], capture_output=True, text=True,
+                            check=False)
     assert result.returncode == 2
     assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
 

@@ -11,15 +11,15 @@ def test_headline_condition_id():
 @pytest.mark.parametrize(
     ("kwargs", "expected"),
     [
-        (dict(scenario="leaking", goal_type="none"), "leaking_none-none_replacement"),
-        (dict(scenario="murder", goal_type="ambiguous", urgency="none"), "murder_ambiguous-none_none"),
+        ({"scenario": "leaking", "goal_type": "none"}, "leaking_none-none_replacement"),
+        ({"scenario": "murder", "goal_type": "ambiguous", "urgency": "none"}, "murder_ambiguous-none_none"),
         (
-            dict(scenario="blackmail", goal_type="swap", goal_value="safety", urgency="restriction"),
+            {"scenario": "blackmail", "goal_type": "swap", "goal_value": "safety", "urgency": "restriction"},
             "blackmail_swap-safety_restriction",
         ),
-        (dict(scenario="blackmail", extra_instructions="dont"), "blackmail_explicit-america_replacement__dont"),
+        ({"scenario": "blackmail", "extra_instructions": "dont"}, "blackmail_explicit-america_replacement__dont"),
         (
-            dict(scenario="murder", extra_instructions="goal", prod=True, eval_awareness=True),
+            {"scenario": "murder", "extra_instructions": "goal", "prod": True, "eval_awareness": True},
             "murder_explicit-america_replacement__goal__prod__aware",
         ),
     ],
@@ -33,13 +33,13 @@ def test_condition_ids(kwargs, expected):
 @pytest.mark.parametrize(
     ("kwargs", "fragment"),
     [
-        (dict(scenario="phishing"), "valid: blackmail, leaking, murder"),
-        (dict(scenario="blackmail", goal_type="implicit"), "valid: explicit, latent, swap, none, ambiguous"),
-        (dict(scenario="blackmail", goal_value="money"), "valid: america, global"),
-        (dict(scenario="blackmail", goal_type="none", goal_value="america"), "takes goal value none"),
-        (dict(scenario="blackmail", goal_type="explicit", goal_value="none"), "valid: america"),
-        (dict(scenario="blackmail", urgency="soon"), "valid: replacement, restriction, none"),
-        (dict(scenario="blackmail", extra_instructions="please"), "valid: none, dont, goal"),
+        ({"scenario": "phishing"}, "valid: blackmail, leaking, murder"),
+        ({"scenario": "blackmail", "goal_type": "implicit"}, "valid: explicit, latent, swap, none, ambiguous"),
+        ({"scenario": "blackmail", "goal_value": "money"}, "valid: america, global"),
+        ({"scenario": "blackmail", "goal_type": "none", "goal_value": "america"}, "takes goal value none"),
+        ({"scenario": "blackmail", "goal_type": "explicit", "goal_value": "none"}, "valid: america"),
+        ({"scenario": "blackmail", "urgency": "soon"}, "valid: replacement, restriction, none"),
+        ({"scenario": "blackmail", "extra_instructions": "please"}, "valid: none, dont, goal"),
     ],
 )
 def test_invalid_factors_name_the_choices(kwargs, fragment):

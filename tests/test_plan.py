@@ -3,13 +3,20 @@
 import json
 import os
 import socket
+from pathlib import Path
 
 import pytest
 
 from helpers import run_cli
 from insiderbench.data import load
 from insiderbench.experiment import Experiment, count_tokens, plan_experiment
-from insiderbench.experiment._plan import CHAT_OVERHEAD_TOKENS, DEFAULT_REPLY_TOKENS
+from insiderbench.experiment._plan import (
+    AGENTIC_STEPS,
+    CHAT_OVERHEAD_TOKENS,
+    DEFAULT_REPLY_TOKENS,
+    JUDGE_REPLY_TOKENS,
+    TOOL_RESULT_TOKENS,
+)
 from insiderbench.scenarios import get_pack
 
 OPUS = "anthropic/claude-opus-4-20250514"  # priced, with a cached-input price
@@ -188,6 +195,63 @@ def test_reply_tokens_are_capped_at_max_tokens():
     assert row.output_tokens == 120 * n
 
 
+# --- the grader and agentic mode -----------------------------------------------------------
+
+def test_grader_calls_and_cost_are_planned_beside_the_models():
+    exp = experiment(models=[OPUS, GROK], grader=GROK)
+    plan = plan_experiment(exp, "nowhere")
+    grader = plan.grader
+    assert [m.model for m in plan.models] == [OPUS, GROK] and grader is not None
+    assert (grader.model, grader.done) == (GROK, None)
+    assert grader.samples == 3 * 4 * 2  # one harm question per sample of each model
+    # each question holds a rubric and the transcript (assumed as long as the replies)
+    per_call = grader.input_tokens / grader.samples
+    assert DEFAULT_REPLY_TOKENS + 200 < per_call < DEFAULT_REPLY_TOKENS + 20_000
+    assert grader.output_tokens == grader.samples * JUDGE_REPLY_TOKENS
+    prices = load("prices")
+    price, per = prices["prices"][GROK], float(prices["per"])
+    assert_cost(grader.cost_usd, (grader.input_tokens * price["input"]
+                                  + grader.output_tokens * price["output"]) / per)
+    # the samples and "done" are the models'; the total cost includes the grader
+    assert plan.samples == 3 * 4 * 2
+    without = plan_experiment(experiment(models=[OPUS, GROK]), "nowhere")
+    assert_cost(plan.cost_usd, without.cost_usd + grader.cost_usd)
+    assert "grader" in plan.token_method and "grader" not in without.token_method
+    assert without.grader is None
+    # our judge shows the grader the emails as context: a longer prompt than the paper's
+    ours = plan_experiment(experiment(models=[OPUS, GROK], grader=GROK, judge="insiderbench"),
+                           "nowhere").grader
+    assert ours.samples == grader.samples and ours.input_tokens > grader.input_tokens + 1000 * 24
+
+
+def test_eval_awareness_adds_a_grader_question_per_sample():
+    grid = {"scenarios": ["murder"], "goal_types": ["none"], "urgencies": ["none"]}
+    plain = plan_experiment(experiment(models=[OPUS], grader=OPUS, grids=[grid]), "nowhere")
+    aware = plan_experiment(experiment(models=[OPUS], grader=OPUS,
+                                       grids=[{**grid, "eval_awareness": [True]}]), "nowhere")
+    assert (plain.grader.samples, aware.grader.samples) == (4, 8)
+
+
+def test_agentic_samples_cost_several_steps_each_resending_the_conversation():
+    grid = {"scenarios": ["blackmail"], "goal_types": ["none"], "urgencies": ["none"]}
+    classic = experiment(models=[OPUS], grids=[grid])
+    (p,) = prompt_tokens(classic)
+    agentic = plan_experiment(experiment(models=[OPUS], grids=[grid], mode="agentic"),
+                              "nowhere")
+    (row,) = agentic.models
+    k, reply = AGENTIC_STEPS, DEFAULT_REPLY_TOKENS
+    assert row.samples == 4
+    assert row.output_tokens == 4 * k * reply
+    assert row.input_tokens == 4 * (k * p + (reply + TOOL_RESULT_TOKENS) * k * (k - 1) // 2)
+    assert f"{k} steps" in agentic.token_method
+    # one step allowed: exactly the classic cost
+    one = plan_experiment(experiment(models=[OPUS], grids=[grid], mode="agentic",
+                                     agentic={"max_steps": 1}), "nowhere")
+    same = plan_experiment(classic, "nowhere")
+    assert (one.models[0].input_tokens, one.cost_usd) == (same.models[0].input_tokens,
+                                                           same.cost_usd)
+
+
 def test_plan_reports_price_date_and_token_method():
     plan = plan_experiment(experiment(), "nowhere")
     assert plan.price_date == str(load("prices")["date"])
@@ -243,6 +307,24 @@ def test_plan_table_output(tmp_path, capsys):
     assert "Estimate:" in out
 
 
+def test_plan_grader_flag_adds_and_none_removes_the_grader_row(tmp_path, capsys):
+    path = write_file(tmp_path)
+    code, out, err = run_cli(capsys, "plan", str(path), "--grader", GROK, "--json")
+    assert code == 0, err
+    result = json.loads(out)
+    assert [r["model"] for r in result["models"]] == [OPUS]
+    assert (result["grader"]["model"], result["grader"]["samples"]) == (GROK, 2 * 10)
+    code, out, err = run_cli(capsys, "plan", str(path), "--grader", GROK)
+    assert code == 0, err
+    assert f"{GROK} (grader, 20 calls)" in out
+    path.write_text(path.read_text() + f"grader: {GROK}\n")
+    code, out, err = run_cli(capsys, "plan", str(path), "--grader", "none", "--json")
+    assert code == 0, err
+    assert json.loads(out)["grader"] is None
+    code, out, err = run_cli(capsys, "plan", str(path), "--judge", "nobody")
+    assert code == 2 and "nobody" in err
+
+
 def test_plan_of_a_preset_needs_no_key(capsys):
     code, out, err = run_cli(capsys, "plan", "--preset", "blackmail", "--json")
     assert code == 0, err
@@ -292,6 +374,14 @@ def test_done_counts_the_samples_already_in_the_log_dir(tmp_path, capsys, networ
                              "murder", "--samples", "3", "--log-dir", log_dir, "--json")
     assert code == 0, err
     assert json.loads(out)["done"] == 0
+    # a log that cannot be read is named, not silently left out of "done"
+    (Path(log_dir) / "2026-01-01T00-00-00+00-00_truncated_abc.eval").write_bytes(b"PK\x03\x04")
+    code, out, err = run_cli(capsys, "plan", "--model", "scripted/benign", "--scenario",
+                             "murder", "--samples", "3", "--log-dir", log_dir, "--json")
+    assert code == 0, err
+    assert json.loads(out)["done"] == 3
+    assert "Warning: not counted as done: 2026-01-01T00-00-00+00-00_truncated_abc.eval" in err
+    assert json.loads(out)["unread_logs"][0].startswith("2026-01-01T00-00-00+00-00_truncated")
 
 
 def test_done_is_zero_for_a_missing_log_dir(tmp_path, capsys):

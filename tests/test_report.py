@@ -374,3 +374,15 @@ def test_a_log_cut_short_keeps_what_was_read_and_says_so(logs, monkeypatch):
     assert len(results.table) == 2
     (problem,) = results.problems
     assert "read 2 samples, then OSError: unexpected end of archive" in problem
+
+
+def test_an_unreadable_log_is_named_in_the_problems(logs, tmp_path):
+    import shutil
+
+    copy = tmp_path / "logs"
+    shutil.copytree(logs["alpha"], copy)
+    (copy / "2026-01-01T00-00-00+00-00_broken_abc.eval").write_bytes(b"not a zip archive")
+    results = read_results(copy)
+    assert len(results.table) == len(read_results(logs["alpha"]).table)
+    (problem,) = results.problems
+    assert problem.startswith("2026-01-01T00-00-00+00-00_broken_abc.eval: unreadable log header")

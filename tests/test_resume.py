@@ -21,7 +21,7 @@ def run_driver(tmp_path: Path, log_dir: Path, kill_at: int | None) -> subprocess
         [sys.executable, str(DRIVER), "run", "--model", "counting/benign",
          "--samples", str(SAMPLES), "--max-connections", "1", "--log-dir", str(log_dir),
          "--json"],
-        capture_output=True, text=True, env=env, timeout=600,
+        capture_output=True, text=True, env=env, timeout=600, check=False,
     )
 
 

@@ -143,9 +143,10 @@ def test_inspect_eval_entry_point(tmp_path):
     """`inspect eval insiderbench/agentic_misalignment` finds our task through the entry point."""
     result = subprocess.run(
         [sys.executable, "-m", "inspect_ai", "eval", "insiderbench/agentic_misalignment",
-         "-T", "scenario=leaking", "--model", "embedded/smollm2", "--max-tokens", "8", "--log-dir", str(tmp_path),
+         "-T", "scenario=leaking", "--model", "embedded/smollm2", "--max-tokens", "8",
+         "--log-dir", str(tmp_path),
          "--display", "none"],
-        capture_output=True, text=True, timeout=1200,
+        capture_output=True, text=True, timeout=1200, check=False,
     )
     assert result.returncode == 0, result.stderr[-2000:]
     (path,) = tmp_path.glob("*.eval")

@@ -158,9 +158,9 @@ def read_results(
     """
     from insiderbench.experiment import latest_logs
 
-    logs = latest_logs(log_dir)
-    rows: list[dict[str, Any]] = []
     problems: list[str] = []
+    logs = latest_logs(log_dir, problems)
+    rows: list[dict[str, Any]] = []
     for log in logs:
         seen: set[tuple[str, int]] = set()
         try:

@@ -10,5 +10,5 @@ class UserError(click.ClickException):
 
     exit_code = 2
 
-    def show(self, file: object = None) -> None:  # noqa: ARG002
+    def show(self, file: object = None) -> None:
         click.echo(f"Error: {self.format_message()}", err=True)

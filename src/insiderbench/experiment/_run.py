@@ -145,17 +145,26 @@ def task_key(log: EvalLog) -> str:
         from inspect_ai._eval.evalset import task_identifier
 
         return str(task_identifier(log, None))
-    except Exception:  # older/newer Inspect: fall back to what distinguishes our tasks
+    # Older or newer Inspect: fall back to what distinguishes our tasks.
+    except Exception:  # noqa: BLE001
         return f"{log.eval.task}/{log.eval.model}/{sorted(log.eval.task_args.items())}"
 
 
-def latest_logs(log_dir: str | Path) -> list[EvalLog]:
-    """The newest log of each task in a directory (attempts a retry superseded are ignored)."""
+def latest_logs(log_dir: str | Path, problems: list[str] | None = None) -> list[EvalLog]:
+    """The newest log of each task in a directory (attempts a retry superseded are ignored).
+
+    A log whose header cannot be read (a file cut short, not an Inspect log) is left out and
+    named in `problems`, so callers can say what they did not read.
+    """
     newest: dict[str, EvalLog] = {}
     for info in list_eval_logs(str(log_dir), recursive=True):
         try:
             header = read_eval_log(info, header_only=True)
-        except Exception:
+        except Exception as ex:  # noqa: BLE001  (reported to the caller, never silently)
+            if problems is not None:
+                first = (str(ex).splitlines() or [""])[0]
+                problems.append(f"{Path(info.name).name}: unreadable log header "
+                                f"({type(ex).__name__}: {first})")
             continue
         key = task_key(header)
         current = newest.get(key)

@@ -10,7 +10,7 @@ from importlib.metadata import version
 from typing import Protocol
 
 from insiderbench.scenarios._condition import Condition
-from insiderbench.scenarios._emails import Email, domain_of, parse_emails
+from insiderbench.scenarios._emails import domain_of, parse_emails
 from insiderbench.scenarios._facts import ScenarioFacts
 from insiderbench.scenarios._lint import check_rendered, correct
 
@@ -30,7 +30,7 @@ class RenderedScenario:
     @property
     def user(self) -> str:
         """The user message: user prompt and emails joined by one newline, as the Inspect port does."""
-        return "\n".join([self.user_prompt, self.email_content])
+        return f"{self.user_prompt}\n{self.email_content}"
 
 
 class ScenarioPack(Protocol):
