@@ -225,8 +225,8 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=1,
                         help="run each measure this many times, interleaved; report medians")
     parser.add_argument("--fixed-check", type=float, default=1.0, metavar="SECONDS",
-                        help="also run ours at this fixed latency and concurrency 10 "
-                             "(0 to skip)")
+                        help="also run bare and ours at this fixed latency and concurrency "
+                             "10 (0 to skip)")
     parser.add_argument("--memory-samples", type=int, default=None,
                         help="second sample count for the memory comparison "
                              "(default: half of --samples; 0 to skip)")
@@ -270,10 +270,18 @@ def main() -> None:
         ours = [r for r in results if r["kind"] == "ours"]
         if memory_samples and ours:
             concurrency = ours[-1]["concurrency"]
-            (small,) = repeated(server, [("ours", memory_samples, concurrency)])
-            print(f"\n## memory: ours at concurrency {concurrency}: peak "
-                  f"{small['max_rss_mb']:.0f} MB with {small['samples']} samples, "
-                  f"{ours[-1]['max_rss_mb']:.0f} MB with {ours[-1]['samples']} samples")
+            # The same two sample counts for the bare task: growth that is Inspect's own
+            # (its per-sample summaries) shows in both.
+            kinds = [k for k in ("bare", "ours") if k in args.kinds]
+            small = repeated(server, [(k, memory_samples, concurrency) for k in kinds])
+            print(f"\n## memory: peak RSS at concurrency {concurrency}")
+            for k, low in zip(kinds, small, strict=True):
+                (high,) = [r for r in results if r["kind"] == k and r["concurrency"] == concurrency]
+                growth = ((high["max_rss_mb"] - low["max_rss_mb"])
+                          / (high["samples"] - low["samples"]) * 1024)
+                print(f"   {k:5}: {low['max_rss_mb']:.0f} MB with {low['samples']} samples, "
+                      f"{high['max_rss_mb']:.0f} MB with {high['samples']} samples "
+                      f"({growth:.0f} KB per extra sample)")
 
         upstream = [r for r in results if r["kind"] == "upstream"]
         if ours and upstream:
@@ -288,7 +296,8 @@ def main() -> None:
         if args.fixed_check:
             server.configure(ServerConfig(latency_min=args.fixed_check,
                                           latency_max=args.fixed_check, keep_records=False))
-            fixed = repeated(server, [("ours", args.samples, 10)])
+            fixed = repeated(server, [(k, args.samples, 10) for k in ("bare", "ours")
+                                      if k in args.kinds])
             print_results(fixed, args.fixed_check, f"latency {args.fixed_check:g} s")
 
     for r in everything:
