@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import sys
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -101,31 +103,49 @@ def writable_dir(path: str) -> Path:
     return p
 
 
-def factors_given(scenarios: tuple[str, ...], **factors: Any) -> bool:
-    return bool(scenarios) or any(v not in (None, False) for v in factors.values())
+FACTORS = ("goal_type", "goal_value", "urgency", "extra", "prod", "eval_awareness")
+
+
+@dataclass(frozen=True)
+class ExperimentSource:
+    """Where a command's experiment comes from: FILE, --preset NAME or factor flags."""
+
+    file: str | None
+    preset: str | None
+    scenarios: tuple[str, ...]
+    factors: dict[str, Any]
+
+    def factors_given(self) -> bool:
+        return bool(self.scenarios) or any(v not in (None, False) for v in self.factors.values())
 
 
 def experiment_source_options(fn: Any) -> Any:
-    """FILE | --preset NAME | factor flags: where an experiment comes from."""
-    fn = factor_options(fn)
-    fn = click.option("--scenario", "-s", "scenarios", multiple=True,
-                      type=click.Choice(SCENARIOS),
-                      help="Scenario(s) (default: all three).")(fn)
-    fn = click.option("--preset", "-p", default=None, metavar="NAME",
-                      help="One of the paper's experiments (see `insiderbench presets`).")(fn)
-    fn = click.argument("file", required=False, type=click.Path(dir_okay=False))(fn)
-    return fn
+    """FILE | --preset NAME | factor flags, handed to the command as one `source` argument."""
+
+    @functools.wraps(fn)
+    def command(*args: Any, **kwargs: Any) -> Any:
+        source = ExperimentSource(
+            file=kwargs.pop("file"), preset=kwargs.pop("preset"),
+            scenarios=kwargs.pop("scenarios"), factors={k: kwargs.pop(k) for k in FACTORS},
+        )
+        return fn(*args, source=source, **kwargs)
+
+    decorated = factor_options(command)
+    decorated = click.option("--scenario", "-s", "scenarios", multiple=True,
+                             type=click.Choice(SCENARIOS),
+                             help="Scenario(s) (default: all three).")(decorated)
+    decorated = click.option("--preset", "-p", default=None, metavar="NAME",
+                             help="One of the paper's experiments (see `insiderbench presets`)."
+                             )(decorated)
+    return click.argument("file", required=False, type=click.Path(dir_okay=False))(decorated)
 
 
 def resolve_experiment(
-    file: str | None,
-    preset: str | None,
-    scenarios: tuple[str, ...],
+    source: ExperimentSource,
     *,
     models: tuple[str, ...] = (),
     samples: int | None = None,
     check_keys: bool = False,
-    **factors: Any,
 ) -> tuple[Any, list[str]]:
     """Build the Experiment from a file, a preset, or factor flags (one of the three)."""
     from insiderbench.cli._models import resolve_model
@@ -139,7 +159,8 @@ def resolve_experiment(
 
     for m in models:
         resolve_model(m, check_key=check_keys)
-    given = factors_given(scenarios, **factors)
+    file, preset = source.file, source.preset
+    given = source.factors_given()
     if file and preset:
         raise UserError("give an experiment FILE or --preset, not both")
     if (file or preset) and given:
@@ -165,7 +186,7 @@ def resolve_experiment(
     else:
         from insiderbench.providers import EMBEDDED_MODEL
 
-        conditions = build_conditions(scenarios, **factors)
+        conditions = build_conditions(source.scenarios, **source.factors)
         first = conditions[0]
         grid = Grid(
             scenarios=[c.scenario for c in conditions],
@@ -227,15 +248,7 @@ def resolve_experiment(
 @judge_options
 @agentic_options
 def run(
-    file: str | None,
-    preset: str | None,
-    scenarios: tuple[str, ...],
-    goal_type: str | None,
-    goal_value: str | None,
-    urgency: str | None,
-    extra: str | None,
-    prod: bool,
-    eval_awareness: bool,
+    source: ExperimentSource,
     models: tuple[str, ...],
     samples: int | None,
     temperature: float | None,
@@ -261,11 +274,8 @@ def run(
     """
     from insiderbench.cli._models import resolve_model
 
-    experiment, warnings = resolve_experiment(
-        file, preset, scenarios, models=models, samples=samples, check_keys=True,
-        goal_type=goal_type, goal_value=goal_value, urgency=urgency, extra=extra, prod=prod,
-        eval_awareness=eval_awareness,
-    )
+    experiment, warnings = resolve_experiment(source, models=models, samples=samples,
+                                              check_keys=True)
     overrides = {
         "temperature": temperature, "max_tokens": max_tokens, "seed": seed,
         "max_connections": max_connections, "max_retries": max_retries, "timeout": timeout,
@@ -350,15 +360,7 @@ def report_outcome(logs: list[Any], out_dir: Path, as_json: bool, rule: str = "a
 @click.option("--prompts", "with_prompts", is_flag=True,
               help="Include the rendered system prompt and user message.")
 def conditions(
-    file: str | None,
-    preset: str | None,
-    scenarios: tuple[str, ...],
-    goal_type: str | None,
-    goal_value: str | None,
-    urgency: str | None,
-    extra: str | None,
-    prod: bool,
-    eval_awareness: bool,
+    source: ExperimentSource,
     all_conditions: bool,
     as_json: bool,
     with_prompts: bool,
@@ -367,18 +369,13 @@ def conditions(
     from insiderbench.scenarios import PromptLintError, get_pack
 
     if all_conditions:
-        if file or preset or factors_given(scenarios, goal_type=goal_type, goal_value=goal_value,
-                                           urgency=urgency, extra=extra, prod=prod,
-                                           eval_awareness=eval_awareness):
+        if source.file or source.preset or source.factors_given():
             raise UserError("--all lists the complete grid; give no FILE, preset or factors")
         from insiderbench.experiment import full_grid
 
         chosen = full_grid()
     else:
-        experiment, warnings = resolve_experiment(
-            file, preset, scenarios, goal_type=goal_type, goal_value=goal_value,
-            urgency=urgency, extra=extra, prod=prod, eval_awareness=eval_awareness,
-        )
+        experiment, warnings = resolve_experiment(source)
         for w in warnings:
             click.echo(f"Warning: {w}", err=True)
         chosen = experiment.conditions()
@@ -429,15 +426,7 @@ def presets() -> int:
 @agentic_options
 @click.option("--json", "as_json", is_flag=True)
 def plan(
-    file: str | None,
-    preset: str | None,
-    scenarios: tuple[str, ...],
-    goal_type: str | None,
-    goal_value: str | None,
-    urgency: str | None,
-    extra: str | None,
-    prod: bool,
-    eval_awareness: bool,
+    source: ExperimentSource,
     models: tuple[str, ...],
     samples: int | None,
     log_dir: str | None,
@@ -452,11 +441,7 @@ def plan(
     from insiderbench.experiment._plan import DEFAULT_REPLY_TOKENS
     from insiderbench.scenarios import PromptLintError
 
-    experiment, warnings = resolve_experiment(
-        file, preset, scenarios, models=models, samples=samples, goal_type=goal_type,
-        goal_value=goal_value, urgency=urgency, extra=extra, prod=prod,
-        eval_awareness=eval_awareness,
-    )
+    experiment, warnings = resolve_experiment(source, models=models, samples=samples)
     for w in warnings:
         click.echo(f"Warning: {w}", err=True)
     updates: dict[str, Any] = {} if judge is None else {"judge": judge}
