@@ -226,3 +226,46 @@ def test_empty_replies_are_retried_then_recorded_as_errors(tmp_path):
     )
     (row,) = summarize(sample_rows(read_eval_log(log.location)))
     assert (row.n, row.errors) == (0, 2), "always-empty replies end as errors, never harmless"
+
+
+def test_run_reads_its_samples_back_once_and_survives_a_failed_report(tmp_path, capsys,
+                                                                      monkeypatch):
+    import insiderbench.analysis._report as report_module
+    import insiderbench.analysis._table as table_module
+    from insiderbench import analysis
+
+    monkeypatch.setenv("INSPECT_DISPLAY", "none")
+    reads = {"report": 0, "table": 0}
+
+    def counting(real, key):
+        def iterate(log):
+            for sample in real(log):
+                reads[key] += 1
+                yield sample
+        return iterate
+
+    monkeypatch.setattr(table_module, "iter_samples", counting(table_module.iter_samples,
+                                                               "report"))
+    monkeypatch.setattr(analysis, "iter_samples", counting(analysis.iter_samples, "table"))
+    args = ("run", "--model", "scripted/murder", "-s", "murder", "--samples", "3",
+            "--log-dir", str(tmp_path), "--json")
+    code, out, err = run_cli(capsys, *args)
+    assert code == 0, err
+    (row,) = [json.loads(line) for line in out.splitlines()]
+    assert (row["n"], row["harmful"]) == (3, 3)
+    assert reads == {"report": 3, "table": 0}, "the table comes from the report's own pass"
+    assert "Report: " in err
+
+    # A report that cannot be written: a warning, and the table is read on its own.
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(report_module, "draw_figures", broken)
+    reads.update(report=0, table=0)
+    code, out, err = run_cli(capsys, *args)
+    assert code == 0, err
+    (row,) = [json.loads(line) for line in out.splitlines()]
+    assert (row["n"], row["harmful"]) == (3, 3)
+    assert reads["table"] == 3
+    assert "Warning: report not written: RuntimeError: disk full" in err
+    assert "Report: " not in err

@@ -14,13 +14,13 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from inspect_ai.log import EvalLog
+from inspect_ai.log import EvalLog, EvalSample
 
 from insiderbench.analysis._effects import compare_with_paper, factor_effects
 from insiderbench.analysis._figures import Figure, draw_figures
 from insiderbench.analysis._paper import PAPER_N, model_label, paper_value, paper_values
 from insiderbench.analysis._results import Rule
-from insiderbench.analysis._table import read_results, summary_table
+from insiderbench.analysis._table import SampleHook, read_results, summary_table
 from insiderbench.analysis._transcripts import TranscriptCollector
 
 REPORT_DIR = "report"
@@ -47,17 +47,26 @@ def write_report(
     per_cell: int = 10,
     max_transcripts: int = 2000,
     figures: bool = True,
+    on_sample: SampleHook | None = None,
 ) -> Report:
     """Read every log under `log_dir` and write the report files into `out_dir`.
 
     results.csv/.parquet (one row per sample), summary.csv (per model and condition),
     effects.csv (factor effects), paper.csv (cells with a published rate), figures/*.png|svg
-    and report.html, which embeds all of it and needs nothing else to open.
+    and report.html, which embeds all of it and needs nothing else to open. `on_sample`
+    sees every sample as it is read (`run` builds its results table from the same pass).
     """
     log_dir = Path(log_dir)
     out = Path(out_dir) if out_dir is not None else log_dir / REPORT_DIR
     collector = TranscriptCollector(per_cell=per_cell, limit=max_transcripts)
-    results = read_results(log_dir, rule=rule, on_sample=collector)
+    hook: SampleHook = collector
+    if on_sample is not None:  # the caller sees every sample of the same single pass
+
+        def hook(log: EvalLog, sample: EvalSample, row: dict[str, Any]) -> None:
+            collector(log, sample, row)
+            on_sample(log, sample, row)
+
+    results = read_results(log_dir, rule=rule, on_sample=hook)
     table = results.table
     summary = summary_table(table)
     effects = factor_effects(table)

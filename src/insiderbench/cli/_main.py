@@ -316,27 +316,53 @@ def run(
     redirect = contextlib.redirect_stdout(sys.stderr) if as_json else contextlib.nullcontext()
     with redirect:
         outcome = run_experiment(experiment, out_dir, display="none" if as_json else None)
-    code = report_outcome(outcome.logs, out_dir, as_json, rule)
-    from insiderbench.cli._report import run_report
-
-    run_report(out_dir, rule, as_json)
-    return code
+    return report_outcome(outcome.logs, out_dir, as_json, rule)
 
 
 def report_outcome(logs: list[Any], out_dir: Path, as_json: bool, rule: str = "auto") -> int:
-    """Print the results table of the final logs; 1 when samples are still unfinished."""
+    """Write the report, print the results table of the final logs and the report's path;
+    1 when samples are still unfinished.
+
+    The table is built from the report's own pass over the logs, so a run's samples are read
+    back once; only when the report cannot be written are they read on their own.
+    """
     from insiderbench.analysis import iter_samples, sample_row
+    from insiderbench.cli._report import run_report
     from insiderbench.cli._tables import emit_results, judges_in
 
-    rows = []
-    failed = []
+    rows: list[Any] = []
     judges: set[str] = set()
+
+    def add(log: Any, sample: Any) -> None:
+        nonlocal judges
+        rows.append(sample_row(log.eval.model, log.eval.task, sample,
+                               rule))  # type: ignore[arg-type]
+        judges |= judges_in([sample])
+
+    def where(log: Any) -> Path:
+        return Path(str(log.location).removeprefix("file://")).resolve()
+
+    # The report reads every log in the directory; the table shows this run's logs.
+    ours = {where(log) for log in logs if log.location}
+    seen: set[Path] = set()
+
+    def collect(log: Any, sample: Any, _row: Any) -> None:
+        if (path := where(log)) in ours:
+            seen.add(path)
+            add(log, sample)
+
+    report = run_report(out_dir, rule, collect)
+    # Read on their own when the report failed or did not read exactly this run's logs.
+    if report is None or len(ours) < len(logs) or seen != {
+        where(log) for log in logs if log.location and _has_samples(log)
+    }:
+        rows, judges = [], set()
+        for log in logs:
+            # One sample at a time, without its events: memory stays flat however long.
+            for sample in iter_samples(log) if log.location else log.samples or []:
+                add(log, sample)
+    failed = []
     for log in logs:
-        # One sample at a time, without its events: memory stays flat however long the run.
-        for sample in iter_samples(log) if log.location else log.samples or []:
-            rows.append(sample_row(log.eval.model, log.eval.task, sample,
-                                   rule))  # type: ignore[arg-type]
-            judges |= judges_in([sample])
         if log.status != "success":
             message = log.error.message.splitlines()[0] if log.error else log.status
             failed.append(f"{log.eval.model}: {log.status}: {message}")
@@ -344,12 +370,20 @@ def report_outcome(logs: list[Any], out_dir: Path, as_json: bool, rule: str = "a
     for log in logs:
         click.echo(f"Log: {log.location}", err=as_json)
     click.echo(f"Transcripts: inspect view --log-dir {out_dir}", err=as_json)
+    if report is not None:
+        click.echo(f"Report: {report.html}", err=as_json)
     for f in failed:
         click.echo(f"Error: not finished: {f}", err=True)
     if failed:
         click.echo("Rerun the same command to retry the unfinished samples; finished ones are "
                    "kept.", err=True)
     return 1 if failed else 0
+
+
+def _has_samples(log: Any) -> bool:
+    """Whether a finished log holds any sample (a task that failed at start holds none)."""
+    results = getattr(log, "results", None)
+    return bool(results and results.completed_samples) or bool(log.samples)
 
 
 @cli.command()

@@ -26,11 +26,13 @@ def log_dir_with_logs(path: str) -> Path:
     return p
 
 
-def make_report(log_dir: Path, out: str | None, rule: str, transcripts: int = 10) -> Any:
+def make_report(log_dir: Path, out: str | None, rule: str, transcripts: int = 10,
+                on_sample: Any = None) -> Any:
     from insiderbench.analysis import write_report
 
     out_dir = writable_dir(out) if out else writable_dir(str(log_dir / "report"))
-    return write_report(log_dir, out_dir, rule=rule, per_cell=transcripts)  # type: ignore[arg-type]
+    return write_report(log_dir, out_dir, rule=rule, per_cell=transcripts,  # type: ignore[arg-type]
+                        on_sample=on_sample)
 
 
 @cli.command()
@@ -156,13 +158,12 @@ def compare(log_dir_a: str, log_dir_b: str | None, paper: bool, rule: str, as_js
     return 0
 
 
-def run_report(log_dir: Path, rule: str, as_json: bool) -> None:
-    """The report at the end of `run`: its path on stdout (stderr with --json, whose stdout
-    carries only the result rows). A report that cannot be written is a warning: the run's
-    logs are intact and `insiderbench report` can retry."""
+def run_report(log_dir: Path, rule: str, on_sample: Any = None) -> Any:
+    """The report at the end of `run`, or None with a warning when it cannot be written: the
+    run's logs are intact and `insiderbench report` can retry. `on_sample` sees every sample
+    of the report's single pass over the logs."""
     try:
-        result = make_report(log_dir, None, rule)
+        return make_report(log_dir, None, rule, on_sample=on_sample)
     except Exception as ex:  # noqa: BLE001  (never lose a finished run to a report bug)
         click.echo(f"Warning: report not written: {type(ex).__name__}: {ex}", err=True)
-        return
-    click.echo(f"Report: {result.html}", err=as_json)
+        return None
