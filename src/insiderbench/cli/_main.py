@@ -339,8 +339,12 @@ def report_outcome(logs: list[Any], out_dir: Path, as_json: bool, rule: str = "a
                                rule))  # type: ignore[arg-type]
         judges |= judges_in([sample])
 
+    @functools.cache
+    def resolved(location: str) -> Path:
+        return Path(location.removeprefix("file://")).resolve()
+
     def where(log: Any) -> Path:
-        return Path(str(log.location).removeprefix("file://")).resolve()
+        return resolved(str(log.location))
 
     # The report reads every log in the directory; the table shows this run's logs.
     ours = {where(log) for log in logs if log.location}
