@@ -111,11 +111,9 @@ def plan_experiment(
         output_tokens = per_reply * sum(calls) * experiment.samples
         transcript_tokens = [t + per_reply * k for t, k in zip(transcript_tokens, calls,
                                                               strict=True)]
-        price = prices["prices"].get(spec.model)
+        price = _price(spec.model, prices, unpriced)
         cost = None
-        if price is None:
-            unpriced.append(spec.model)
-        else:
+        if price is not None:
             per = float(prices["per"])
             cached = price.get("cached_input")
             repeats = prompt_repeats * experiment.samples - first
@@ -157,6 +155,14 @@ def plan_experiment(
     )
 
 
+def _price(model: str, prices: dict[str, Any], unpriced: list[str]) -> dict[str, Any] | None:
+    """A model's prices per `prices["per"]` tokens; an unpriced model is noted in `unpriced`."""
+    price: dict[str, Any] | None = prices["prices"].get(model)
+    if price is None and model not in unpriced:
+        unpriced.append(model)
+    return price
+
+
 def _grader_plan(
     experiment: Experiment,
     conditions: list[Any],
@@ -185,11 +191,9 @@ def _grader_plan(
             input_tokens += (count_tokens(text) + CHAT_OVERHEAD_TOKENS) * models + transcript
     calls, input_tokens = calls * experiment.samples, input_tokens * experiment.samples
     output_tokens = calls * JUDGE_REPLY_TOKENS
-    price = prices["prices"].get(experiment.grader)
+    price = _price(experiment.grader, prices, unpriced)
     cost = None
-    if price is None:
-        unpriced.append(experiment.grader)
-    else:
+    if price is not None:
         per = float(prices["per"])
         cost = round((input_tokens * price["input"] + output_tokens * price["output"]) / per, 2)
     return ModelPlan(model=experiment.grader, samples=calls, input_tokens=input_tokens,
