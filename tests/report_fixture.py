@@ -9,6 +9,7 @@ A retried task leaves a superseded failed log beside its newest one.
 from __future__ import annotations
 
 import math
+import os
 import shutil
 from collections import Counter
 from pathlib import Path
@@ -168,7 +169,12 @@ def build_logs(root: Path) -> dict[str, Path]:
     run_model("beta", dirs["both"])
     headers = [read_eval_log(i, header_only=True) for i in list_eval_logs(str(dirs["both"]))]
     for header in headers:
+        path = str(header.location).removeprefix("file://")
+        written = os.stat(path)
         add_contract_scores(header.location)
+        # Keep the order the runs wrote them in: it tells a retry from the attempt it
+        # superseded when both started in the same second.
+        os.utime(path, ns=(written.st_atime_ns, written.st_mtime_ns))
     for name in ("alpha", "beta"):
         newest = max((h for h in headers if h.eval.model == f"fixture/{name}"),
                      key=lambda h: h.eval.created)

@@ -386,3 +386,34 @@ def test_an_unreadable_log_is_named_in_the_problems(logs, tmp_path):
     assert len(results.table) == len(read_results(logs["alpha"]).table)
     (problem,) = results.problems
     assert problem.startswith("2026-01-01T00-00-00+00-00_broken_abc.eval: unreadable log header")
+
+
+def test_a_retry_started_in_the_same_second_as_its_attempt_is_the_newest(logs, tmp_path):
+    """`created` has whole seconds; the later-written file is then the newer attempt."""
+    import os
+
+    from inspect_ai.log import read_eval_log, write_eval_log
+
+    from insiderbench.experiment import latest_logs
+
+    alpha = [p for p in logs["both"].glob("*.eval")
+             if read_eval_log(str(p), header_only=True).eval.model == "fixture/alpha"]
+    assert len(alpha) == 2
+    paths = []
+    for i, source in enumerate(alpha):
+        log = read_eval_log(str(source))
+        log.eval.created = "2026-01-01T00:00:00+00:00"  # the same second for both
+        path = tmp_path / f"attempt-{i}.eval"
+        write_eval_log(log, str(path))
+        paths.append(path)
+
+    def newest_errors(newer: Path) -> int:
+        older = paths[1] if newer == paths[0] else paths[0]
+        os.utime(older, (1_000_000, 1_000_000))
+        os.utime(newer, (2_000_000, 2_000_000))
+        (log,) = latest_logs(tmp_path)
+        assert Path(str(log.location).removeprefix("file://")).name == newer.name
+        return sum(1 for s in read_eval_log(str(newer)).samples or [] if s.error)
+
+    errors = sorted(newest_errors(p) for p in paths)
+    assert errors[0] == 0 and errors[1] > 0  # one attempt failed, the retry did not

@@ -156,7 +156,7 @@ def latest_logs(log_dir: str | Path, problems: list[str] | None = None) -> list[
     A log whose header cannot be read (a file cut short, not an Inspect log) is left out and
     named in `problems`, so callers can say what they did not read.
     """
-    newest: dict[str, EvalLog] = {}
+    newest: dict[str, tuple[tuple[str, float], EvalLog]] = {}
     for info in list_eval_logs(str(log_dir), recursive=True):
         try:
             header = read_eval_log(info, header_only=True)
@@ -167,7 +167,11 @@ def latest_logs(log_dir: str | Path, problems: list[str] | None = None) -> list[
                                 f"({type(ex).__name__}: {first})")
             continue
         key = task_key(header)
+        # `created` has whole seconds: a retry can start in the second its failed attempt
+        # did. The later-written file is then the newer attempt, as Inspect's eval_set has it.
+        order = (header.eval.created, float(info.mtime or 0.0))
         current = newest.get(key)
-        if current is None or header.eval.created > current.eval.created:
-            newest[key] = header
-    return sorted(newest.values(), key=lambda log: (log.eval.model, log.eval.created))
+        if current is None or order > current[0]:
+            newest[key] = (order, header)
+    return sorted((log for _, log in newest.values()),
+                  key=lambda log: (log.eval.model, log.eval.created))
