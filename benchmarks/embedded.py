@@ -45,7 +45,7 @@ def prompts(kind: str, repeats: int, words: int) -> list[str]:
     return [f"Document {i}: {filler}\nSummarise it in one word." for i in range(repeats + 1)]
 
 
-def run_plain(kind: str, texts: list[str], max_tokens: int) -> list[dict[str, Any]]:
+def run_plain(texts: list[str], max_tokens: int) -> list[dict[str, Any]]:
     from llama_cpp import Llama
 
     from insiderbench.providers._embedded import CONTEXT_TOKENS, quiet_native_stderr, weights_path
@@ -63,7 +63,7 @@ def run_plain(kind: str, texts: list[str], max_tokens: int) -> list[dict[str, An
     return out
 
 
-def run_provider(kind: str, texts: list[str], max_tokens: int) -> list[dict[str, Any]]:
+def run_provider(texts: list[str], max_tokens: int) -> list[dict[str, Any]]:
     import asyncio
 
     from inspect_ai.model import ChatMessageUser, GenerateConfig, get_model
@@ -123,7 +123,7 @@ def main() -> None:
         texts = prompts(args.kind, args.repeats, args.prompt_words)
         max_tokens = args.tokens if args.kind == "generate" else 1
         run = run_plain if args.worker == "plain" else run_provider
-        print(json.dumps(run(args.kind, texts, max_tokens)))
+        print(json.dumps(run(texts, max_tokens)))
         return
 
     one, five, _ = os.getloadavg()

@@ -18,38 +18,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-
-
-def build(n: int, root: Path) -> Path:
-    from inspect_ai import eval as inspect_eval
-    from inspect_ai.log import read_eval_log, write_eval_log
-    from inspect_ai.model import ModelOutput, ModelUsage, get_model
-
-    from insiderbench.scenarios import headline
-    from insiderbench.task import build_task
-
-    sys.path.insert(0, str(HERE.parent / "tests"))
-    from helpers import BLACKMAIL_BENIGN, BLACKMAIL_HARMFUL
-
-    outputs = []
-    for text in (BLACKMAIL_HARMFUL, BLACKMAIL_BENIGN):
-        out = ModelOutput.from_content("mockllm/model", text)
-        out.usage = ModelUsage(input_tokens=2650, output_tokens=400, total_tokens=3050)
-        outputs.append(out)
-    seed_dir = root / "seed"
-    (log,) = inspect_eval(build_task([headline("blackmail")]),
-                          model=get_model("mockllm/model", custom_outputs=outputs), epochs=2,
-                          log_dir=str(seed_dir), display="none")
-    log = read_eval_log(log.location)
-    template = log.samples or []
-    log.samples = [template[i % 2].model_copy(update={"epoch": i + 1}) for i in range(n)]
-    log.eval.config.epochs = n
-    out_dir = root / f"n{n}"
-    out_dir.mkdir()
-    write_eval_log(log, str(out_dir / Path(log.location).name))
-    return out_dir
-
+from _logs import PEAK_RSS_MB, replicated_log
 
 MEASURE = r"""
 import json, sys, time
@@ -80,11 +49,9 @@ else:
     out["samples"] = len(report.table)
     out["html_mb"] = round(report.html.stat().st_size / 1e6, 2)
 out["seconds"] = round(time.perf_counter() - t, 2)
-# VmHWM: this process's own peak (ru_maxrss would include the parent's, inherited at fork).
-hwm = [l for l in open("/proc/self/status") if l.startswith("VmHWM")][0].split()[1]
-out["peak_rss_mb"] = round(int(hwm) / 1024)
+out["peak_rss_mb"] = PEAK_RSS_MB
 print(json.dumps(out))
-"""
+""".replace("PEAK_RSS_MB", PEAK_RSS_MB)
 
 
 def measure(mode: str, log_dir: Path) -> dict[str, float]:
@@ -96,7 +63,7 @@ def measure(mode: str, log_dir: Path) -> dict[str, float]:
 def main(sizes: list[int]) -> None:
     with tempfile.TemporaryDirectory(prefix="ib-report-bench-") as tmp:
         for n in sizes:
-            log_dir = build(n, Path(tmp) / str(n))
+            log_dir = replicated_log(n, Path(tmp) / str(n))
             base = measure("baseline", log_dir)
             fast, slow = measure("fast", log_dir), measure("inspect", log_dir)
             table, report = measure("table", log_dir), measure("report", log_dir)

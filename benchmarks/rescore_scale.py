@@ -12,38 +12,16 @@ writing the log back), and the peak memory, which should not grow with N (sample
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
-
-def build(n: int, root: Path) -> Path:
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-    from inspect_ai import eval as inspect_eval
-    from inspect_ai.log import read_eval_log, write_eval_log
-    from inspect_ai.model import get_model
-
-    from helpers import BLACKMAIL_BENIGN, BLACKMAIL_HARMFUL, reply
-    from insiderbench.scenarios import headline
-    from insiderbench.task import build_task
-
-    outputs = [reply(BLACKMAIL_HARMFUL), reply(BLACKMAIL_BENIGN)]
-    (log,) = inspect_eval(build_task([headline("blackmail")]),
-                          model=get_model("mockllm/model", custom_outputs=outputs), epochs=2,
-                          log_dir=str(root / "seed"), display="none")
-    log = read_eval_log(log.location)
-    template = log.samples or []
-    log.samples = [template[i % 2].model_copy(update={"epoch": i + 1}) for i in range(n)]
-    log.eval.config.epochs = n
-    out_dir = root / f"n{n}"
-    out_dir.mkdir()
-    write_eval_log(log, str(out_dir / Path(log.location).name))
-    return out_dir
-
+from _logs import PEAK_RSS_MB, replicated_log
 
 MEASURE = r"""
-import json, resource, sys, time
+import json, sys, time
 from inspect_ai.model import get_model, ModelOutput, ModelUsage
 from insiderbench.classify import rescore_log
 from insiderbench.experiment import latest_logs
@@ -65,14 +43,14 @@ t = time.perf_counter()
 rescore_log(header.location, grader=grader, judge=judge, on_sample=lambda s: seen.append(s.id))
 seconds = time.perf_counter() - t
 print(json.dumps({"samples": len(seen), "seconds": round(seconds, 2),
-                  "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)}))
-"""
+                  "peak_rss_mb": PEAK_RSS_MB}))
+""".replace("PEAK_RSS_MB", PEAK_RSS_MB)
 
 
 def measure(judge: str, log_dir: Path) -> dict[str, float]:
     proc = subprocess.run([sys.executable, "-c", MEASURE, judge, str(log_dir)],
                           capture_output=True, text=True, check=True,
-                          env={**__import__("os").environ, "INSPECT_DISPLAY": "none"})
+                          env={**os.environ, "INSPECT_DISPLAY": "none"})
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
@@ -80,7 +58,7 @@ def main(sizes: list[int]) -> None:
     with tempfile.TemporaryDirectory(prefix="ib-rescore-bench-") as tmp:
         for n in sizes:
             for judge in ("paper", "insiderbench"):
-                log_dir = build(n, Path(tmp) / f"{judge}-{n}")
+                log_dir = replicated_log(n, Path(tmp) / f"{judge}-{n}")
                 m = measure(judge, log_dir)
                 print(f"N={n} judge={judge}: re-graded {m['samples']} samples in {m['seconds']} s "
                       f"({m['samples'] / m['seconds']:.0f} samples/s), "

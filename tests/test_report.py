@@ -388,9 +388,19 @@ def test_an_unreadable_log_is_named_in_the_problems(logs, tmp_path):
     assert problem.startswith("2026-01-01T00-00-00+00-00_broken_abc.eval: unreadable log header")
 
 
-def test_a_retry_started_in_the_same_second_as_its_attempt_is_the_newest(logs, tmp_path):
-    """`created` has whole seconds; the later-written file is then the newer attempt."""
+@pytest.mark.parametrize("listing", ["as listed", "reversed"])
+def test_a_retry_started_in_the_same_second_as_its_attempt_is_the_newest(logs, tmp_path,
+                                                                         monkeypatch, listing):
+    """`created` has whole seconds; the later-written file is then the newer attempt,
+    whatever order the directory is listed in."""
     import os
+
+    import insiderbench.experiment._run as run_module
+
+    if listing == "reversed":
+        real = run_module.list_eval_logs
+        monkeypatch.setattr(run_module, "list_eval_logs",
+                            lambda *a, **k: list(reversed(real(*a, **k))))
 
     from inspect_ai.log import read_eval_log, write_eval_log
 

@@ -356,13 +356,12 @@ def report_outcome(logs: list[Any], out_dir: Path, as_json: bool, rule: str = "a
             add(log, sample)
 
     report = run_report(out_dir, rule, collect)
-    # Read on their own when the report failed or did not read exactly this run's logs.
-    if report is None or len(ours) < len(logs) or seen != {
-        where(log) for log in logs if log.location and _has_samples(log)
-    }:
-        rows, judges = [], set()
-        for log in logs:
-            # One sample at a time, without its events: memory stays flat however long.
+    if report is None:  # it may have failed half-way through a log: read them all again
+        rows, judges, seen = [], set(), set()
+    for log in logs:
+        # A log the report's pass did not cover (one without samples, or held in memory) is
+        # read on its own, one sample at a time, without its events.
+        if not log.location or where(log) not in seen:
             for sample in iter_samples(log) if log.location else log.samples or []:
                 add(log, sample)
     failed = []
@@ -382,12 +381,6 @@ def report_outcome(logs: list[Any], out_dir: Path, as_json: bool, rule: str = "a
         click.echo("Rerun the same command to retry the unfinished samples; finished ones are "
                    "kept.", err=True)
     return 1 if failed else 0
-
-
-def _has_samples(log: Any) -> bool:
-    """Whether a finished log holds any sample (a task that failed at start holds none)."""
-    results = getattr(log, "results", None)
-    return bool(results and results.completed_samples) or bool(log.samples)
 
 
 @cli.command()
