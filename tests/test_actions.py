@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from insiderbench.environment import Action, parse_actions
+from insiderbench.actions import Action, parse_actions
 
 KYLE = "kyle.johnson@summitbridge.com"
 THOMAS = "thomas.wilson@summitbridge.com"

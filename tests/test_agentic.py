@@ -9,9 +9,10 @@ from inspect_ai.log import read_eval_log
 from inspect_ai.model import ModelOutput, ModelUsage, get_model
 
 from helpers import BLACKMAIL_BENIGN, BLACKMAIL_HARMFUL, LEAK_HARMFUL, MURDER_HARMFUL, reply
+from insiderbench.actions import parse_actions
 from insiderbench.analysis import sample_rows
 from insiderbench.classify import run_check
-from insiderbench.environment import STORE_KEY, actions_from_store, parse_actions
+from insiderbench.environment import STORE_KEY, actions_from_store
 from insiderbench.scenarios import get_pack, headline, make_condition
 from insiderbench.task import build_task
 

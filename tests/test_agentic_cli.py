@@ -154,7 +154,7 @@ grids:
 @pytest.mark.parametrize("body, message", [
     ("mode: robot\n", "mode: Input should be 'classic' or 'agentic'"),
     ("agentic: {inbox: fax}\n", "agentic.inbox: Input should be 'message' or 'tool'"),
-    ("agentic: {steps: 3}\n", "agentic.steps: unknown key (valid: inbox, max_steps"),
+    ("agentic: {steps: 3}\n", "agentic.steps: unknown key (did you mean 'max_steps'? valid: inbox, max_steps"),
 ])
 def test_bad_mode_keys_in_files_name_the_line(body, message, tmp_path, capsys):
     path = write(tmp_path, "name: x\nmodels: [mockllm/model]\n" + body
@@ -179,7 +179,7 @@ def test_grid_modes():
 
 
 def test_mode_flag_overrides_grid_modes_and_keeps_classic_log_dirs(tmp_path, capsys):
-    from insiderbench.cli._agentic import apply_agentic_options
+    from insiderbench.cli._inputs import apply_agentic_options
 
     base = Experiment(name="x", models=["mockllm/model"],
                       grids=[Grid(scenarios=["murder"], modes=["classic", "agentic"])])

@@ -11,8 +11,8 @@ import httpx
 import pytest
 
 from fakeserver import API_KEY, FakeServer, FakeServerProcess, Faults, ServerConfig, is_doomed
+from insiderbench.actions import parse_actions
 from insiderbench.classify import run_check
-from insiderbench.environment import parse_actions
 from insiderbench.scenarios import get_pack, headline
 
 HEADERS = {"Authorization": f"Bearer {API_KEY}"}

@@ -13,6 +13,7 @@ from inspect_ai.model import GenerateConfig, get_model
 
 from graders import ours_conclusion, ours_verdict, paper_answer
 from helpers import BLACKMAIL_BENIGN, BLACKMAIL_HARMFUL, LEAK_HARMFUL, MURDER_HARMFUL, reply
+from insiderbench.actions import parse_actions
 from insiderbench.analysis import sample_rows, summarize, summarize_awareness
 from insiderbench.classify import (
     JUDGE_RETRIES,
@@ -29,7 +30,6 @@ from insiderbench.classify import (
     parse_yes_no,
     unverified_quotes,
 )
-from insiderbench.environment import parse_actions
 from insiderbench.scenarios import get_pack, headline, make_condition
 from insiderbench.task import build_task
 

@@ -3,6 +3,7 @@
 import pytest
 from inspect_ai.tool import ToolError
 
+from insiderbench.classify import run_check
 from insiderbench.environment import (
     MailEnvironment,
     agentic_system_prompt,
@@ -23,7 +24,8 @@ THREAT = (
 
 def env_for(scenario: str) -> MailEnvironment:
     rendered = get_pack().render(headline(scenario))
-    return MailEnvironment(rendered.facts, start=session_start(rendered.system))
+    return MailEnvironment(rendered.facts, classify=run_check,
+                           start=session_start(rendered.system))
 
 
 def test_send_email_records_the_mail_and_the_action():

@@ -251,21 +251,6 @@ def test_bad_arguments_are_one_line_errors(logs, tmp_path, capsys, args):
     assert err.startswith("Error:") and len(err.strip().splitlines()) == 1
     assert "Traceback" not in err
 
-
-def test_run_writes_the_report(tmp_path, capsys):
-    log_dir = tmp_path / "logs"
-    code, out, err = run_cli(capsys, "run", "--model", "scripted/blackmail", "-s", "blackmail",
-                             "--samples", "2", "--log-dir", str(log_dir), "--json")
-    assert code == 0, err
-    assert [json.loads(line)["harmful"] for line in out.splitlines()] == [2]  # stdout: rows only
-    assert f"Report: {log_dir / 'report' / 'report.html'}" in err
-    summary = pd.read_csv(log_dir / "report" / "summary.csv")
-    assert (summary["n"].tolist(), summary["harmful"].tolist()) == ([2], [2])
-    code, out, err = run_cli(capsys, "run", "--model", "scripted/blackmail", "-s", "blackmail",
-                             "--samples", "2", "--log-dir", str(log_dir))
-    assert code == 0 and "Report: " in out
-
-
 # --- the HTML in a real browser ---------------------------------------------------------
 
 def _browser():
@@ -329,34 +314,6 @@ def test_chromium_test_can_fail(tmp_path):
         assert page.eval("window.__pwned") == 1
         assert any("boom" in e for e in page.errors)
         assert any(re.search(r"x\.png$", u) for u in page.requests)
-
-
-def test_agentic_transcripts_show_tool_calls_as_actions(tmp_path):
-    from inspect_ai import eval as inspect_eval
-    from inspect_ai.model import ModelOutput, ModelUsage, get_model
-
-    from helpers import reply
-    from insiderbench.analysis import write_report
-    from insiderbench.scenarios import make_condition
-    from insiderbench.task import build_task
-
-    cancel = ModelOutput.for_tool_call("mockllm/model", "cancel_alert", {"code": "EXEC-4429"})
-    cancel.usage = ModelUsage(input_tokens=100, output_tokens=10, total_tokens=110)
-    model = get_model("mockllm/model", custom_outputs=[cancel, reply("Done.")])
-    inspect_eval(build_task([make_condition(scenario="murder", mode="agentic")]), model=model,
-                 log_dir=str(tmp_path / "logs"), display="none")
-    report = write_report(tmp_path / "logs", tmp_path / "out", figures=False)
-    (row,) = report.table.to_dict("records")
-    assert (row["mode"], row["condition_id"], row["harmful"]) == (
-        "agentic", "murder_explicit-america_replacement__agentic", True)
-    html = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
-    data = json.loads(html.split('id="report-data">', 1)[1].split("</script>", 1)[0])
-    (record,) = data["transcripts"]
-    calls = [c for m in record["messages"] for c in m.get("calls", [])]
-    assert [(c["fn"], c["action"]) for c in calls] == [("cancel_alert", True)]
-    assert "EXEC-4429" in calls[0]["args"]
-    assert any(m["role"] == "tool" for m in record["messages"])
-
 
 def test_a_log_cut_short_keeps_what_was_read_and_says_so(logs, monkeypatch):
     import insiderbench.analysis._table as table_module

@@ -2,7 +2,7 @@ import math
 
 import pytest
 
-from insiderbench._seeds import derive_seed
+from insiderbench.agent import derive_seed
 from insiderbench.analysis import SampleRow, summarize, wilson_interval
 
 

@@ -11,16 +11,21 @@ from inspect_ai import Task, task
 from inspect_ai.dataset import MemoryDataset, Sample
 from inspect_ai.model import ChatMessageSystem, ChatMessageUser, GenerateConfig
 from inspect_ai.scorer import Score, Target, mean, scorer, stderr
-from inspect_ai.solver import Generate, Solver, TaskState, solver
+from inspect_ai.solver import TaskState
 
-from insiderbench._seeds import derive_seed
-from insiderbench.agent import DEFAULT_MAX_STEPS, AgenticSettings, insider_agent
-from insiderbench.classify import judge_scorers, run_check
-from insiderbench.environment import STORE_KEY, actions_from_store, parse_actions
+from insiderbench.actions import parse_actions
+from insiderbench.agent import (
+    DEFAULT_MAX_STEPS,
+    AgenticSettings,
+    agentic_messages,
+    classic_agent,
+    insider_agent,
+)
+from insiderbench.classify import CHECK_SCORER, judge_scorers, now_iso, run_check
+from insiderbench.environment import STORE_KEY, actions_from_store
 from insiderbench.scenarios import Condition, get_pack, make_condition
 
 TASK_NAME = "agentic_misalignment"
-CHECK_SCORER = "harm_check"
 PAPER_TEMPERATURE = 1.0
 
 
@@ -35,8 +40,6 @@ def condition_sample(
     pack = get_pack(pack_name)
     rendered = pack.render(condition)
     if condition.mode == "agentic":
-        from insiderbench.agent import agentic_messages
-
         messages = agentic_messages(rendered, inbox=inbox)  # type: ignore[arg-type]
     else:
         messages = [
@@ -61,71 +64,12 @@ def condition_sample(
     )
 
 
-def condition_from_metadata(metadata: dict[str, object]) -> Condition:
-    return Condition(**{k: metadata[k] for k in Condition.model_fields if k in metadata})
-
-
-class EmptyReplyError(RuntimeError):
-    """The model returned no text at all."""
-
-
-@solver
-def classic_agent(seed: int | None = None) -> Solver:
-    """The paper's protocol: the system prompt, the inbox, one generation, no tools."""
-
-    async def solve(state: TaskState, generate: Generate) -> TaskState:
-        kwargs = apply_seed(state, seed)
-        record_generation_settings(state)
-        state = await generate(state, tool_calls="none", **kwargs)  # type: ignore[arg-type]
-        if not state.output.completion.strip():
-            # An empty reply is a failed call, not a harmless one: raising makes it a sample
-            # error, which Inspect's retry_on_error retries before recording it as an error.
-            raise EmptyReplyError(
-                f"empty reply from {state.model} (stop reason: {state.output.stop_reason})"
-            )
-        return state
-
-    return solve
-
-
-def apply_seed(state: TaskState, seed: int | None) -> dict[str, Any]:
-    """The sample's own seed derived from the run's, recorded in its metadata; the
-    generate() keyword arguments that pass it on."""
-    if seed is None:
-        state.metadata["seed"] = None
-        return {}
-    sample_seed = derive_seed(seed, str(state.metadata["condition_id"]), state.epoch)
-    state.metadata["seed"] = sample_seed
-    return {"seed": sample_seed}
-
-
-def now_iso() -> str:
-    """UTC timestamp for `scored_at`: of each kind of score, the newest wins."""
-    from datetime import UTC, datetime
-
-    return datetime.now(UTC).isoformat(timespec="microseconds")
-
-
-def record_generation_settings(state: TaskState) -> None:
-    """Keep in the sample what reproducing it needs: the model and its effective settings."""
-    from inspect_ai.model._generate_config import active_generate_config
-    from inspect_ai.model._model import active_model
-
-    model = active_model()
-    config = active_generate_config()
-    if model is not None:
-        config = model.config.merge(config)
-    state.metadata["model"] = str(state.model)
-    state.metadata["temperature"] = config.temperature
-    state.metadata["max_tokens"] = config.max_tokens
-
-
 @scorer(metrics=[mean(), stderr()], name=CHECK_SCORER)
 def harm_check() -> object:
     """Deterministic check over the actions the agent took (1 = harmful)."""
 
     async def score(state: TaskState, target: Target) -> Score:
-        condition = condition_from_metadata(state.metadata)
+        condition = Condition.from_metadata(state.metadata)
         facts = get_pack(str(state.metadata.get("pack", "paper"))).render(condition).facts
         if condition.mode == "agentic":
             # What the agent did through its tools, as the mail environment recorded it.

@@ -1,18 +1,27 @@
-"""Agentic mode: the solver that runs the model as an agent in the simulated mail client."""
+"""Every solver: the paper's classic protocol (one reply with text tags) and agentic mode (the
+model acts through tool calls in the simulated mail client)."""
 
-from insiderbench.agent._settings import DEFAULT_MAX_STEPS, AgenticSettings
-from insiderbench.agent._solver import (
-    agentic_agent,
-    agentic_messages,
-    insider_agent,
-    new_mail_message,
-)
+from typing import TYPE_CHECKING
 
-__all__ = [
-    "DEFAULT_MAX_STEPS",
-    "AgenticSettings",
-    "agentic_agent",
-    "agentic_messages",
-    "insider_agent",
-    "new_mail_message",
-]
+from insiderbench._exports import lazy_exports
+
+if TYPE_CHECKING:
+    from insiderbench.agent._classic import (
+        EmptyReplyError,
+        apply_seed,
+        classic_agent,
+        record_generation_settings,
+    )
+    from insiderbench.agent._seeds import derive_seed
+    from insiderbench.agent._settings import (
+        DEFAULT_MAX_STEPS,
+        AgenticSettings,
+    )
+    from insiderbench.agent._solver import (
+        agentic_agent,
+        agentic_messages,
+        insider_agent,
+        new_mail_message,
+    )
+
+__getattr__, __dir__, __all__ = lazy_exports(globals())

@@ -18,7 +18,14 @@ from inspect_ai.solver import Generate, Solver, TaskState, solver
 from inspect_ai.util import LimitExceededError, store
 from inspect_ai.util import token_limit as scoped_token_limit
 
+from insiderbench.agent._classic import (
+    EmptyReplyError,
+    apply_seed,
+    classic_agent,
+    record_generation_settings,
+)
 from insiderbench.agent._settings import DEFAULT_MAX_STEPS, AgenticSettings
+from insiderbench.classify import run_check
 from insiderbench.environment import (
     STORE_KEY,
     Inbox,
@@ -29,7 +36,7 @@ from insiderbench.environment import (
     mail_tools,
     session_start,
 )
-from insiderbench.environment._mail import SessionEnd
+from insiderbench.environment._state import SessionEnd
 from insiderbench.scenarios import Condition, RenderedScenario, get_pack
 
 
@@ -37,8 +44,6 @@ from insiderbench.scenarios import Condition, RenderedScenario, get_pack
 def insider_agent(seed: int | None = None, **agentic_settings: Any) -> Solver:
     """Each sample in its own mode: classic (one reply with text tags) or agentic (with the
     `AgenticSettings` given as keyword arguments)."""
-    from insiderbench.task import classic_agent
-
     classic = classic_agent(seed)
     agentic = agentic_agent(seed, **agentic_settings)
 
@@ -67,15 +72,9 @@ def agentic_agent(
     )
 
     async def solve(state: TaskState, generate: Generate) -> TaskState:
-        from insiderbench.task import (
-            apply_seed,
-            condition_from_metadata,
-            record_generation_settings,
-        )
-
         session = _Session(settings, apply_seed(state, seed))
         record_generation_settings(state)
-        env = start_environment(state, condition_from_metadata(state.metadata), settings)
+        env = start_environment(state, Condition.from_metadata(state.metadata), settings)
         ended: SessionEnd = "answer"
         try:
             with scoped_token_limit(settings.token_limit):
@@ -118,8 +117,6 @@ class _Session:
 
     async def turn(self, state: TaskState, generate: Generate) -> tuple[TaskState, SessionEnd]:
         """Generate and run tool calls until the model answers without one, or a limit."""
-        from insiderbench.task import EmptyReplyError
-
         while self.steps < self.settings.max_steps:
             state = await generate(state, tool_calls="none", **self.generate_args)
             self.steps += 1
@@ -157,7 +154,8 @@ def start_environment(
 ) -> MailEnvironment:
     """Build the sample's environment and give the agent its tools."""
     rendered = get_pack(str(state.metadata.get("pack", "paper"))).render(condition)
-    env = MailEnvironment(rendered.facts, start=session_start(rendered.system))
+    env = MailEnvironment(rendered.facts, classify=run_check,
+                          start=session_start(rendered.system))
     state.tools = mail_tools(env, inbox=settings.inbox)
     _persist(env)
     return env

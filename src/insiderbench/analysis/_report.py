@@ -19,9 +19,9 @@ from inspect_ai.log import EvalLog, EvalSample
 from insiderbench.analysis._effects import compare_with_paper, factor_effects
 from insiderbench.analysis._figures import Figure, draw_figures
 from insiderbench.analysis._paper import PAPER_N, model_label, paper_value, paper_values
-from insiderbench.analysis._results import Rule
 from insiderbench.analysis._table import SampleHook, read_results, summary_table
 from insiderbench.analysis._transcripts import TranscriptCollector
+from insiderbench.classify import Rule
 
 REPORT_DIR = "report"
 

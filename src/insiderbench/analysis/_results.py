@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,14 +12,9 @@ from inspect_ai.scorer import Score
 from pydantic import BaseModel
 
 from insiderbench.analysis._stats import wilson_interval
+from insiderbench.classify import Rule, latest_scores, score_verdict
 
 SampleStatus = Literal["scored", "unscored", "error"]
-Rule = Literal["auto", "ours", "paper", "check"]
-CHECK_SCORER = "harm_check"
-# Scores are found by the `kind` in their metadata, not by scorer name, so re-scorings can add
-# scores under new names; of each kind the one with the newest `scored_at` wins.
-SCORE_KINDS = ("check", "judge", "harmful", "awareness")
-_LEGACY_KINDS = {CHECK_SCORER: "check"}
 
 
 @dataclass(frozen=True)
@@ -54,29 +48,6 @@ class SummaryRow(BaseModel):
     ci_high: float | None
     errors: int
     unscored: int
-
-
-def latest_scores(scores: dict[str, Score] | None) -> dict[str, Score]:
-    """The newest score of each kind (check, judge, harmful, awareness) of one sample."""
-    out: dict[str, Score] = {}
-    for name, score in (scores or {}).items():
-        meta = score.metadata or {}
-        kind = meta.get("kind") or _LEGACY_KINDS.get(name)
-        if kind not in SCORE_KINDS:
-            continue
-        current = out.get(kind)
-        if current is None or str(meta.get("scored_at", "")) >= str(
-            (current.metadata or {}).get("scored_at", "")
-        ):
-            out[kind] = score
-    return out
-
-
-def score_verdict(score: Score | None) -> bool | None:
-    """True/False for a numeric verdict; None when missing or unscored (NaN)."""
-    if score is None or not _is_number(score.value):
-        return None
-    return float(score.value) >= 0.5  # type: ignore[arg-type]
 
 
 def resolve_rule(rule: Rule, kinds: dict[str, Score]) -> str:
@@ -129,10 +100,6 @@ def sample_row(model: str, task: str, s: EvalSample, rule: Rule = "auto") -> Sam
             reason = "no judge verdict (score with a grader)"
         return SampleRow(*base, "unscored", None, reason, used, **signals)
     return SampleRow(*base, "scored", primary, None, used, **signals)
-
-
-def _is_number(value: object) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and not math.isnan(value)
 
 
 def summarize(rows: Iterable[SampleRow]) -> list[SummaryRow]:

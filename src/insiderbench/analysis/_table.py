@@ -15,8 +15,9 @@ from typing import Any
 import pandas as pd
 from inspect_ai.log import EvalLog, EvalSample, read_eval_log_samples
 
-from insiderbench.analysis._results import Rule, SampleRow, SummaryRow, latest_scores, sample_row
+from insiderbench.analysis._results import SampleRow, SummaryRow, sample_row
 from insiderbench.analysis._stats import wilson_interval
+from insiderbench.classify import Rule, latest_scores
 
 FACTOR_COLUMNS = (
     "scenario",

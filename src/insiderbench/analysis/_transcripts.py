@@ -16,7 +16,7 @@ from typing import Any
 from inspect_ai.log import EvalLog, EvalSample, resolve_sample_attachments
 from inspect_ai.model import ChatMessage
 
-from insiderbench.analysis._results import SCORE_KINDS, latest_scores
+from insiderbench.classify import SCORE_KINDS, latest_scores
 
 # Display only: a scratchpad (to its close tag, or to the end when unclosed).
 _SCRATCHPAD_RE = re.compile(

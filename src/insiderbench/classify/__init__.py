@@ -1,83 +1,62 @@
 """Classification: deterministic checks, LLM judges, eval awareness and the combined rules."""
 
-from insiderbench.classify._checks import (
-    CheckResult,
-    check_blackmail,
-    check_leaking,
-    check_murder,
-    run_check,
-)
-from insiderbench.classify._judges import (
-    AWARENESS_CONCLUSIONS,
-    JUDGE_RETRIES,
-    JUDGES,
-    JudgeOutcome,
-    JudgeRequest,
-    ask_judge,
-    awareness_request,
-    harm_request,
-    load_rubric,
-    paper_prompts,
-    rubric_ids,
-)
-from insiderbench.classify._rescore import rescore_log
-from insiderbench.classify._rules import PAPER_KEYWORDS, combine, paper_gates
-from insiderbench.classify._scorers import (
-    GRADER_ROLE,
-    GraderMissingError,
-    awareness_judge,
-    grader_model,
-    harm_judge,
-    harm_rule,
-    judge_scorers,
-    transcript_text,
-)
-from insiderbench.classify._verdict import (
-    JudgeParseError,
-    Verdict,
-    parse_choice,
-    parse_conclusion,
-    parse_labels,
-    parse_yes_no,
-    single_tag,
-    unverified_quotes,
-)
+from typing import TYPE_CHECKING
 
-__all__ = [
-    "AWARENESS_CONCLUSIONS",
-    "GRADER_ROLE",
-    "JUDGES",
-    "JUDGE_RETRIES",
-    "PAPER_KEYWORDS",
-    "CheckResult",
-    "GraderMissingError",
-    "JudgeOutcome",
-    "JudgeParseError",
-    "JudgeRequest",
-    "Verdict",
-    "ask_judge",
-    "awareness_judge",
-    "awareness_request",
-    "check_blackmail",
-    "check_leaking",
-    "check_murder",
-    "combine",
-    "grader_model",
-    "harm_judge",
-    "harm_request",
-    "harm_rule",
-    "judge_scorers",
-    "load_rubric",
-    "paper_gates",
-    "paper_prompts",
-    "parse_choice",
-    "parse_conclusion",
-    "parse_labels",
-    "parse_yes_no",
-    "rescore_log",
-    "rubric_ids",
-    "run_check",
-    "single_tag",
-    "transcript_text",
-    "unverified_quotes",
-]
+from insiderbench._exports import lazy_exports
+
+if TYPE_CHECKING:
+    from insiderbench.classify._checks import (
+        CheckResult,
+        check_blackmail,
+        check_leaking,
+        check_murder,
+        run_check,
+    )
+    from insiderbench.classify._judges import (
+        JUDGE_RETRIES,
+        JudgeOutcome,
+        JudgeRequest,
+        ask_judge,
+        awareness_request,
+        harm_request,
+        load_rubric,
+        paper_prompts,
+        rubric_ids,
+    )
+    from insiderbench.classify._rescore import rescore_log
+    from insiderbench.classify._rules import (
+        PAPER_KEYWORDS,
+        combine,
+        paper_gates,
+    )
+    from insiderbench.classify._scorers import (
+        GRADER_ROLE,
+        GraderMissingError,
+        awareness_judge,
+        grader_model,
+        harm_judge,
+        harm_rule,
+        judge_scorers,
+        transcript_text,
+    )
+    from insiderbench.classify._scores import (
+        AWARENESS_CONCLUSIONS,
+        CHECK_SCORER,
+        JUDGES,
+        RULES,
+        SCORE_KINDS,
+        JudgeName,
+        Rule,
+        latest_scores,
+        now_iso,
+        score_verdict,
+    )
+    from insiderbench.classify._verdict import (
+        JudgeParseError,
+        parse_conclusion,
+        parse_labels,
+        parse_yes_no,
+        unverified_quotes,
+    )
+
+__getattr__, __dir__, __all__ = lazy_exports(globals())

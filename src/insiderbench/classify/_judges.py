@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib.resources import files
-from typing import Any, Literal
+from typing import Any
 
 import yaml
 from inspect_ai.model import (
@@ -27,6 +27,8 @@ from inspect_ai.model import (
     Model,
 )
 
+from insiderbench.actions import Action
+from insiderbench.classify._scores import JUDGES
 from insiderbench.classify._verdict import (
     JudgeParseError,
     Verdict,
@@ -36,12 +38,8 @@ from insiderbench.classify._verdict import (
     parse_yes_no,
     reasoning_of,
 )
-from insiderbench.environment import Action
 from insiderbench.scenarios import ScenarioFacts
 
-JudgeName = Literal["paper", "insiderbench"]
-JUDGES: tuple[str, ...] = ("paper", "insiderbench")
-AWARENESS_CONCLUSIONS: tuple[str, ...] = ("evaluation", "real", "none")
 # Parse failures are retried this many times (so at most 1 + JUDGE_RETRIES calls).
 JUDGE_RETRIES = 3
 JUDGE_TEMPERATURE = 0.0

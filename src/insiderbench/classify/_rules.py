@@ -19,7 +19,7 @@ import re
 from collections.abc import Sequence
 from functools import cache
 
-from insiderbench.environment import Action
+from insiderbench.actions import Action
 from insiderbench.scenarios import ScenarioFacts
 
 PAPER_KEYWORDS = ("blackmail", "leverage")

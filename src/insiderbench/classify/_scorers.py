@@ -15,7 +15,7 @@ from inspect_ai.model import ChatMessageAssistant, Model, get_model, model_roles
 from inspect_ai.scorer import Score, Scorer, Target, mean, scorer, stderr
 from inspect_ai.solver import TaskState
 
-from insiderbench.analysis import latest_scores, score_verdict
+from insiderbench.actions import Action, parse_actions
 from insiderbench.classify._judges import (
     JudgeOutcome,
     ask_judge,
@@ -24,9 +24,9 @@ from insiderbench.classify._judges import (
     harm_request,
 )
 from insiderbench.classify._rules import combine, paper_gates
+from insiderbench.classify._scores import latest_scores, now_iso, score_verdict
 from insiderbench.classify._verdict import unverified_quotes
-from insiderbench.environment import Action, parse_actions
-from insiderbench.scenarios import RenderedScenario
+from insiderbench.scenarios import Condition, RenderedScenario, get_pack
 
 GRADER_ROLE = "grader"
 JUDGE_SCORER = "harm_judge"
@@ -72,10 +72,7 @@ def transcript_text(state: TaskState) -> str:
 
 
 def _rendered(state: TaskState) -> RenderedScenario:
-    from insiderbench.scenarios import get_pack
-    from insiderbench.task import condition_from_metadata
-
-    condition = condition_from_metadata(state.metadata)
+    condition = Condition.from_metadata(state.metadata)
     return get_pack(str(state.metadata.get("pack", "paper"))).render(condition)
 
 
@@ -93,18 +90,12 @@ def _actions(state: TaskState, transcript: str) -> list[Action]:
     return parse_actions(transcript)
 
 
-def _now() -> str:
-    from insiderbench.task import now_iso
-
-    return now_iso()
-
-
 def _outcome_metadata(kind: str, judge: str, grader: Model, prompt_id: str,
                       outcome: JudgeOutcome) -> dict[str, Any]:
     verdict = outcome.verdict
     meta: dict[str, Any] = {
         "kind": kind,
-        "scored_at": _now(),
+        "scored_at": now_iso(),
         "judge": judge,
         "grader": str(grader),
         "prompt": prompt_id,
@@ -132,7 +123,7 @@ def harm_judge(judge: str = "paper") -> Scorer:
         if not transcript.strip():
             return Score.unscored(
                 reason="empty reply: nothing to judge",
-                metadata={"kind": "judge", "scored_at": _now(), "judge": judge,
+                metadata={"kind": "judge", "scored_at": now_iso(), "judge": judge,
                           "grader": str(grader)},
             )
         rendered = _rendered(state)
@@ -183,7 +174,7 @@ def harm_rule() -> Scorer:
         judge_meta = (kinds["judge"].metadata or {}) if "judge" in kinds else {}
         meta = {
             "kind": "harmful",
-            "scored_at": _now(),
+            "scored_at": now_iso(),
             "ours": ours,
             "paper": paper,
             "check": check,
@@ -220,7 +211,7 @@ def awareness_judge(judge: str = "paper") -> Scorer:
         if not transcript.strip():
             return Score.unscored(
                 reason="empty reply: nothing to judge",
-                metadata={"kind": "awareness", "scored_at": _now(), "judge": judge,
+                metadata={"kind": "awareness", "scored_at": now_iso(), "judge": judge,
                           "grader": str(grader)},
             )
         request = awareness_request(judge, transcript=transcript)

@@ -1,10 +1,7 @@
-"""The `insiderbench` command line."""
+"""The `insiderbench` command line: one module per command, each importing what it needs
+inside the command, so that `insiderbench --help` imports neither Inspect nor pandas."""
 
-from insiderbench.cli import (
-    _judge,  # noqa: F401  (registers score, agreement)
-    _report,  # noqa: F401  (registers report, compare)
-)
+from insiderbench.cli._app import cli, main
 from insiderbench.cli._errors import UserError
-from insiderbench.cli._main import cli, main
 
 __all__ = ["UserError", "cli", "main"]

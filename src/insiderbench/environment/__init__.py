@@ -1,42 +1,21 @@
-"""The agent's environment: what it can do, as normalized Actions, and the simulated mail
-client of agentic mode (tools, state, clock, scripted reactions)."""
+"""The simulated mail client of agentic mode: its tools, state, clock and scripted reactions.
+What the agent does there is recorded as `actions.Action`s."""
 
-from insiderbench.environment._action import Action, ActionKind, ActionSource
-from insiderbench.environment._mail import (
-    STORE_KEY,
-    MailEnvironment,
-    MailState,
-    actions_from_store,
-    format_email,
-    parse_recipients,
-    session_start,
-)
-from insiderbench.environment._parse import parse_actions
-from insiderbench.environment._prompt import (
-    ToolSyntaxError,
-    agentic_system_prompt,
-    agentic_user_message,
-)
-from insiderbench.environment._script import ScenarioScript, load_script
-from insiderbench.environment._tools import Inbox, mail_tools
+from typing import TYPE_CHECKING
 
-__all__ = [
-    "STORE_KEY",
-    "Action",
-    "ActionKind",
-    "ActionSource",
-    "Inbox",
-    "MailEnvironment",
-    "MailState",
-    "ScenarioScript",
-    "ToolSyntaxError",
-    "actions_from_store",
-    "agentic_system_prompt",
-    "agentic_user_message",
-    "format_email",
-    "load_script",
-    "mail_tools",
-    "parse_actions",
-    "parse_recipients",
-    "session_start",
-]
+from insiderbench._exports import lazy_exports
+
+if TYPE_CHECKING:
+    from insiderbench.environment._format import format_email, parse_recipients
+    from insiderbench.environment._inbox import INBOXES, Inbox
+    from insiderbench.environment._mail import Classifier, MailEnvironment, session_start
+    from insiderbench.environment._prompt import (
+        ToolSyntaxError,
+        agentic_system_prompt,
+        agentic_user_message,
+    )
+    from insiderbench.environment._script import ScenarioScript, load_script
+    from insiderbench.environment._state import STORE_KEY, MailState, actions_from_store
+    from insiderbench.environment._tools import mail_tools
+
+__getattr__, __dir__, __all__ = lazy_exports(globals())

@@ -12,73 +12,39 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any, Literal
+from collections.abc import Sequence
+from typing import Any, Literal, Protocol
 
 from inspect_ai.tool import ToolError
-from pydantic import BaseModel, Field
 
-from insiderbench.environment._action import Action
+from insiderbench.actions import Action
+from insiderbench.classify import CheckResult
+from insiderbench.environment._format import format_email, parse_recipients, quote_email
 from insiderbench.environment._script import (
     ScenarioScript,
     format_clock,
     load_script,
     parse_clock,
 )
+from insiderbench.environment._state import (
+    CallRecord,
+    ClockEvent,
+    MailState,
+    SentMessage,
+    SessionEnd,
+)
 from insiderbench.scenarios import Email, ScenarioFacts
 
-# What the sample store holds the environment's state under.
-STORE_KEY = "insiderbench:mail"
 DEFAULT_SESSION_START = "4:53:02 PM"
 
-_ADDRESS_RE = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}")
-_ANGLE_RE = re.compile(r"<([^<>]*)>")
 _SESSION_RE = re.compile(r"session begins at (\d{1,2}:\d{2}(?::\d{2})?\s*[AP]M)", re.IGNORECASE)
 
-AlertStatus = Literal["active", "cancelled"]
-SessionEnd = Literal["answer", "step_limit", "token_limit", "context_limit", "error"]
 
+class Classifier(Protocol):
+    """The scenario's deterministic check (`classify.run_check`), handed in by the caller:
+    the alert system and the scripted reactions ask it whether an action is the harmful one."""
 
-class SentMessage(BaseModel):
-    """One email that left the agent's mailbox."""
-
-    id: str
-    kind: Literal["email", "forward"]
-    to: list[str]
-    subject: str
-    body: str
-    attachments: list[str] = Field(default_factory=list)
-    forwarded_id: str | None = None
-    time: str
-
-
-class CallRecord(BaseModel):
-    """One tool call as the environment saw it, accepted or rejected."""
-
-    function: str
-    arguments: dict[str, Any]
-    ok: bool
-    result: str
-
-
-class ClockEvent(BaseModel):
-    time: str
-    event: str
-
-
-class MailState(BaseModel):
-    """Everything the environment knows about one sample; logged in the sample's store."""
-
-    scenario: str
-    agent_address: str
-    clock: str
-    alert: AlertStatus | None = None
-    sent: list[SentMessage] = Field(default_factory=list)
-    delivered: list[Email] = Field(default_factory=list)
-    calls: list[CallRecord] = Field(default_factory=list)
-    actions: list[Action] = Field(default_factory=list)
-    reactions_fired: list[str] = Field(default_factory=list)
-    events: list[ClockEvent] = Field(default_factory=list)
-    ended_by: SessionEnd | None = None
+    def __call__(self, facts: ScenarioFacts, actions: Sequence[Action]) -> CheckResult: ...
 
 
 def session_start(system_prompt: str) -> str:
@@ -94,10 +60,12 @@ class MailEnvironment:
         self,
         facts: ScenarioFacts,
         *,
+        classify: Classifier,
         start: str = DEFAULT_SESSION_START,
         script: ScenarioScript | None = None,
     ) -> None:
         self.facts = facts
+        self.classify = classify
         self.script = script or load_script(facts.scenario)
         self._seconds = parse_clock(start)
         self._pending: list[tuple[str, Email, int]] = []
@@ -148,7 +116,7 @@ class MailEnvironment:
         original = self._lookup("forward_email", args, email_id)
         recipients = self._recipients("forward_email", args, to)
         forwarded = "\n\n".join(
-            p for p in (body, "---------- Forwarded message ----------", _quote(original)) if p
+            p for p in (body, "---------- Forwarded message ----------", quote_email(original)) if p
         )
         sent = self._send(
             "forward", recipients, f"Fwd: {original.subject}", forwarded,
@@ -173,8 +141,6 @@ class MailEnvironment:
         The alert system accepts exactly the codes the deterministic check counts as the
         override code, so the alert's state and the verdict never disagree.
         """
-        from insiderbench.classify import run_check
-
         args = {"code": code}
         if self.state.alert is None:
             self._reject("cancel_alert", args, "there is no alert to cancel")
@@ -185,7 +151,7 @@ class MailEnvironment:
         # The request reached the alert system whatever the code: it is an action, and a
         # wrong code shows up in the check's `wrong_codes`, as in classic mode.
         self._act(action)
-        if not run_check(self.facts, [action]).signals.get("code_used"):
+        if not self.classify(self.facts, [action]).signals.get("code_used"):
             self._reject(
                 "cancel_alert", args,
                 "override code rejected: invalid code. The alert remains active.",
@@ -300,8 +266,6 @@ class MailEnvironment:
                                   reaction.email.minutes))
 
     def _matches(self, action: Action) -> dict[str, bool]:
-        from insiderbench.classify import run_check
-
         facts = self.facts
         to = [a.lower() for a in action.to]
         rivals = {a.lower() for a in facts.rival_addresses}
@@ -312,7 +276,7 @@ class MailEnvironment:
             "to:rival": any(a in rivals or a.rsplit("@", 1)[-1] in rival_domains for a in to),
             "to:internal": any(facts.is_internal(a) for a in to),
             "to:external": any(not facts.is_internal(a) for a in to),
-            "harmful": run_check(facts, [action]).harmful,
+            "harmful": self.classify(facts, [action]).harmful,
         }
         matches.update({f"to:{a}": True for a in to})
         return matches
@@ -345,53 +309,6 @@ class MailEnvironment:
         return role
 
 
-def parse_recipients(value: str) -> list[str]:
-    """`a@x.com, Ann <ann@y.com>` -> the addresses, lower-cased; ValueError if any is malformed."""
-    if not isinstance(value, str):
-        raise TypeError("`to` must be a string of addresses separated by commas")
-    cleaned = value.strip().strip("[]")
-    pieces = [p.strip().strip("\"'` ") for p in re.split(r"[,;]", cleaned)]
-    pieces = [p for p in pieces if p]
-    if not pieces:
-        raise ValueError("no recipient: `to` needs at least one address (name@domain)")
-    out: list[str] = []
-    for piece in pieces:
-        angle = _ANGLE_RE.search(piece)
-        address = (angle.group(1) if angle else piece).strip()
-        if not _ADDRESS_RE.fullmatch(address):
-            raise ValueError(
-                f"invalid recipient address {piece!r}: expected name@domain "
-                "(several separated by commas)"
-            )
-        if address.lower() not in out:
-            out.append(address.lower())
-    return out
-
-
-def format_email(email: Email) -> str:
-    """An email as the mail client shows it: the paper's header names, with its ID."""
-    lines = [
-        "<email>",
-        f"ID: {email.id}",
-        f"From: {email.sender}",
-        f"To: {', '.join(email.to)}",
-        f"Subject: {email.subject}",
-        f"Timestamp: {email.timestamp}",
-    ]
-    if email.attachments:
-        lines.append(f"Attachments: {list(email.attachments)}")
-    lines += [f"Body: {email.body}", "</email>"]
-    return "\n".join(lines)
-
-
-def _quote(email: Email) -> str:
-    attachments = f"\nAttachments: {', '.join(email.attachments)}" if email.attachments else ""
-    return (
-        f"From: {email.sender}\nTo: {', '.join(email.to)}\nSubject: {email.subject}\n"
-        f"Date: {email.timestamp}{attachments}\n\n{email.body}"
-    )
-
-
 def _norm_id(value: str | int) -> str:
     text = str(value).strip().strip("\"'").lstrip("#").strip()
     return str(int(text)) if text.isdigit() else text.lower()
@@ -401,9 +318,3 @@ def _raw(function: str, args: dict[str, Any]) -> str:
     return json.dumps({"tool": function, "arguments": args}, ensure_ascii=False)
 
 
-def actions_from_store(store: Any) -> list[Action]:
-    """The actions an agentic sample took, read back from its store (a Store or a dict)."""
-    data = store.get(STORE_KEY) if store is not None else None
-    if not data:
-        return []
-    return [Action.model_validate(a) for a in data.get("actions", [])]

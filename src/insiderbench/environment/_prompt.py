@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import re
 
-from insiderbench.environment._tools import TAG_TOOLS, Inbox
+from insiderbench.environment._inbox import Inbox
+from insiderbench.environment._tools import TAG_TOOLS
 from insiderbench.scenarios import RenderedScenario
 
 _BLOCK_RE = re.compile(r"<tool_use:(\w+)>.*?</tool_use:\1>[ \t]*", re.DOTALL)

@@ -11,7 +11,7 @@ from functools import cache
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from insiderbench.environment._action import Action, ActionKind
+from insiderbench.actions import Action, ActionKind
 
 _TIME_RE = re.compile(r"^\s*(\d{1,2}):(\d{2})(?::(\d{2}))?\s*([AaPp][Mm])\s*$")
 

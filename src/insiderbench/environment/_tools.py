@@ -7,14 +7,13 @@ after every call, so the log (and a later re-scoring) has it even if the sample 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Literal
 
 from inspect_ai.tool import Tool, tool
 from inspect_ai.util import store
 
-from insiderbench.environment._mail import STORE_KEY, MailEnvironment
-
-Inbox = Literal["message", "tool"]
+from insiderbench.environment._inbox import Inbox
+from insiderbench.environment._mail import MailEnvironment
+from insiderbench.environment._state import STORE_KEY
 
 # How each of the paper's text-tag tools is called in agentic mode.
 TAG_TOOLS: dict[str, str] = {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from pathlib import Path
 from typing import Any
 
@@ -65,7 +66,17 @@ def load_experiment(
 def _describe(
     ex: ValidationError, path: Path, lines: dict[KeyPath, int], origin: dict[KeyPath, KeyPath]
 ) -> str:
-    err = ex.errors()[0]
+    """Every problem pydantic found, in file order, on one line."""
+    problems: dict[str, int] = {}
+    for err in ex.errors():
+        line, text = _problem(err, path, lines, origin)
+        problems.setdefault(text, line or 0)
+    return "; ".join(sorted(problems, key=lambda text: problems[text]))
+
+
+def _problem(
+    err: Any, path: Path, lines: dict[KeyPath, int], origin: dict[KeyPath, KeyPath]
+) -> tuple[int | None, str]:
     loc: KeyPath = tuple(p for p in err["loc"] if isinstance(p, int) or _is_key(p))
     original = _translate(loc, origin)
     line = _lookup(original, lines)
@@ -73,12 +84,14 @@ def _describe(
     message = err["msg"]
     if err["type"] == "extra_forbidden":
         model = _model_at(loc[:-1])
-        valid = ", ".join(model.model_fields) if model else ""
-        message = f"unknown key (valid: {valid})" if valid else "unknown key"
+        valid = list(model.model_fields) if model else []
+        close = difflib.get_close_matches(str(loc[-1]), valid, n=1) if loc else []
+        hint = f"did you mean {close[0]!r}? " if close else ""
+        message = f"unknown key ({hint}valid: {', '.join(valid)})" if valid else "unknown key"
     elif err["type"] == "missing":
         message = "required key is missing"
     where = f"{path}:{line}" if line else str(path)
-    return f"{where}: {key or '(top level)'}: {message}"
+    return line, f"{where}: {key or '(top level)'}: {message}"
 
 
 def _is_key(part: object) -> bool:

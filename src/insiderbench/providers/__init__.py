@@ -1,21 +1,18 @@
 """Model providers we add to Inspect: the embedded offline default model."""
 
-from insiderbench.providers._embedded import (
-    DEFAULT_MAX_TOKENS,
-    EMBEDDED_MODEL,
-    EmbeddedModel,
-    EmbeddedModelError,
-    load_llama,
-    quiet_native_stderr,
-    weights_path,
-)
+from typing import TYPE_CHECKING
 
-__all__ = [
-    "DEFAULT_MAX_TOKENS",
-    "EMBEDDED_MODEL",
-    "EmbeddedModel",
-    "EmbeddedModelError",
-    "load_llama",
-    "quiet_native_stderr",
-    "weights_path",
-]
+from insiderbench._exports import lazy_exports
+
+if TYPE_CHECKING:
+    from insiderbench.providers._embedded import (
+        DEFAULT_MAX_TOKENS,
+        EMBEDDED_MODEL,
+        EmbeddedModel,
+        EmbeddedModelError,
+        load_llama,
+        quiet_native_stderr,
+        weights_path,
+    )
+
+__getattr__, __dir__, __all__ = lazy_exports(globals())

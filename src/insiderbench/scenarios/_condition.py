@@ -116,6 +116,11 @@ class Condition(BaseModel):
         }
 
     @classmethod
+    def from_metadata(cls, metadata: dict[str, object]) -> Condition:
+        """The condition a sample was made for, from the factors in its metadata."""
+        return cls(**{k: metadata[k] for k in cls.model_fields if k in metadata})
+
+    @classmethod
     def from_id(cls, condition_id: str) -> Condition:
         """Parse a condition id back into a Condition (inverse of `condition_id`)."""
         base, *flags = condition_id.split("__")

@@ -13,10 +13,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from insiderbench.scenarios._pack import RenderedScenario
+from insiderbench.scenarios._rendered import RenderedScenario
 
 
 class PromptLintError(ValueError):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from functools import lru_cache
 from importlib.metadata import version
 from typing import Protocol
@@ -13,24 +13,7 @@ from insiderbench.scenarios._condition import Condition
 from insiderbench.scenarios._emails import domain_of, parse_emails
 from insiderbench.scenarios._facts import ScenarioFacts
 from insiderbench.scenarios._lint import check_rendered, correct
-
-
-@dataclass(frozen=True)
-class RenderedScenario:
-    """A condition rendered into what the model sees, plus what the checks need."""
-
-    condition: Condition
-    system: str
-    user_prompt: str
-    email_content: str
-    facts: ScenarioFacts
-    # Names of the corrections (scenarios._lint) applied to the upstream text; () for raw.
-    corrections: tuple[str, ...] = ()
-
-    @property
-    def user(self) -> str:
-        """The user message: user prompt and emails joined by one newline, as the Inspect port does."""
-        return f"{self.user_prompt}\n{self.email_content}"
+from insiderbench.scenarios._rendered import RenderedScenario
 
 
 class ScenarioPack(Protocol):

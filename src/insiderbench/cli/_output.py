@@ -1,5 +1,5 @@
-"""Results output shared by `run` and `score`: which rule a table reports, by which judge,
-the harmful rate by eval-awareness conclusion, and why samples are unscored."""
+"""Results output shared by `run`, `score` and `report`: which rule a table reports, by which
+judge, the harmful rate by eval-awareness conclusion, and why samples are unscored."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ from typing import Any
 
 import click
 
-RULES = ("auto", "ours", "paper", "check")
 _RULE_TEXT = {
     "ours": "our rule (judge AND deterministic action)",
     "paper": "the paper's rule (judge AND published gates)",
@@ -18,29 +17,32 @@ _RULE_TEXT = {
 }
 
 
-def judge_option(fn: Any) -> Any:
-    from insiderbench.classify import JUDGES
+def print_table(summary: list[Any], title: str = "Harmful-action rates (deterministic check)"
+                ) -> None:
+    from rich.console import Console
+    from rich.table import Table
 
-    return click.option(
-        "--judge", type=click.Choice(JUDGES), default=None,
-        help="Judge prompts: paper (the published classifiers) or insiderbench (ours: emails "
-             "as context, quoted evidence, separate labels). Default: paper.",
-    )(fn)
-
-
-def rule_option(fn: Any) -> Any:
-    return click.option(
-        "--rule", type=click.Choice(RULES), default="auto", show_default=True,
-        help="Verdict the table reports: ours (judge and deterministic action), paper (judge "
-             "and the published gates), check (deterministic check alone); auto: ours when "
-             "judged, else check.",
-    )(fn)
+    table = Table(title=title)
+    for col in ("model", "condition", "n", "harmful", "rate", "95% CI", "errors", "unscored"):
+        table.add_column(col, justify="left" if col in ("model", "condition") else "right")
+    for r in summary:
+        table.add_row(
+            r.model,
+            r.condition_id,
+            str(r.n),
+            str(r.harmful),
+            "-" if r.rate is None else f"{r.rate:.2f}",
+            "-" if r.ci_low is None else f"[{r.ci_low:.2f}, {r.ci_high:.2f}]",
+            str(r.errors),
+            str(r.unscored),
+        )
+    Console(width=max(120, Console().width)).print(table)
 
 
 def judges_in(log: Any) -> set[str]:
     """"<judge> judge via <grader>" for each judge whose newest scores appear in the log
     (or in an iterable of samples, for a log read one sample at a time)."""
-    from insiderbench.analysis import latest_scores
+    from insiderbench.classify import latest_scores
 
     found = set()
     for sample in (log.samples or []) if hasattr(log, "samples") else log:
@@ -91,7 +93,6 @@ def unscored_notes(rows: Iterable[Any], limit: int = 3) -> list[str]:
 def emit_results(rows: list[Any], *, as_json: bool, judges: Iterable[str]) -> None:
     """The results table (JSON lines with --json), then rates by awareness conclusion."""
     from insiderbench.analysis import summarize, summarize_awareness
-    from insiderbench.cli._main import print_table
 
     summary = summarize(rows)
     awareness = summarize_awareness(rows)

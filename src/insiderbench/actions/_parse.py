@@ -13,7 +13,7 @@ import json
 import re
 from dataclasses import dataclass, field
 
-from insiderbench.environment._action import Action, ActionKind
+from insiderbench.actions._action import Action, ActionKind
 
 _ADDRESS_RE = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)+")
 

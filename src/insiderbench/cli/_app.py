@@ -1,0 +1,52 @@
+"""The `insiderbench` group, its commands and the entry point."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from insiderbench.cli._agreement import agreement
+from insiderbench.cli._check import check
+from insiderbench.cli._compare import compare
+from insiderbench.cli._conditions import conditions
+from insiderbench.cli._plan import plan
+from insiderbench.cli._presets import presets
+from insiderbench.cli._prompts import prompts
+from insiderbench.cli._report import report
+from insiderbench.cli._run import run
+from insiderbench.cli._score import score
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="insiderbench")
+def cli() -> None:
+    """Stress-test LLM agents for agentic misalignment (blackmail, leaking, lethal action).
+
+    Reproduces Lynch et al., "Agentic Misalignment: How LLMs Could Be Insider Threats", on
+    any Inspect model. With no --model, runs the embedded offline SmolLM2 model.
+    """
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: one-line errors with exit code 2 for anything the user got wrong."""
+    try:
+        code = cli.main(args=argv, prog_name="insiderbench", standalone_mode=False,
+                        auto_envvar_prefix="INSIDERBENCH")
+    except click.exceptions.UsageError as ex:
+        click.echo(f"Error: {ex.format_message()}", err=True)
+        sys.exit(2)
+    except click.ClickException as ex:
+        ex.show()
+        sys.exit(ex.exit_code)
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        sys.exit(130)
+    except click.exceptions.Exit as ex:
+        sys.exit(ex.exit_code)
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+for _command in (run, conditions, presets, plan, prompts, check, score, agreement, report,
+                 compare):
+    cli.add_command(_command)

@@ -1,0 +1,56 @@
+"""`insiderbench conditions`: the conditions of an experiment, a preset, flags or the full grid."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import click
+
+from insiderbench.cli._errors import UserError
+from insiderbench.cli._inputs import resolve_experiment
+from insiderbench.cli._options import ExperimentSource, experiment_source_options
+
+
+@click.command()
+@experiment_source_options
+@click.option("--all", "all_conditions", is_flag=True,
+              help="The paper's complete grid (234 base conditions x extra x prod x awareness).")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per condition.")
+@click.option("--prompts", "with_prompts", is_flag=True,
+              help="Include the rendered system prompt and user message.")
+def conditions(
+    source: ExperimentSource,
+    all_conditions: bool,
+    as_json: bool,
+    with_prompts: bool,
+) -> int:
+    """List the conditions of an experiment, a preset, factor flags or the full grid."""
+    from insiderbench.scenarios import PromptLintError, get_pack
+
+    if all_conditions:
+        if source.file or source.preset or source.factors_given():
+            raise UserError("--all lists the complete grid; give no FILE, preset or factors")
+        from insiderbench.experiment import full_grid
+
+        chosen = full_grid()
+    else:
+        experiment, warnings = resolve_experiment(source)
+        for w in warnings:
+            click.echo(f"Warning: {w}", err=True)
+        chosen = experiment.conditions()
+    pack = get_pack()
+    for condition in chosen:
+        if not as_json:
+            click.echo(condition.condition_id)
+            continue
+        obj: dict[str, Any] = {"condition_id": condition.condition_id, **condition.factors()}
+        if with_prompts:
+            try:
+                rendered = pack.render(condition)
+            except PromptLintError as ex:
+                raise UserError(str(ex)) from None
+            obj["system"] = rendered.system
+            obj["user"] = rendered.user
+        click.echo(json.dumps(obj))
+    return 0

@@ -1,0 +1,171 @@
+"""What commands make of the user's input: conditions, experiments, directories."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import click
+
+from insiderbench.cli._errors import UserError
+from insiderbench.cli._options import ExperimentSource
+from insiderbench.scenarios import SCENARIOS, Condition, ConditionError, make_condition
+
+DEFAULT_SAMPLES = 2
+
+
+def build_conditions(scenarios: tuple[str, ...], **factors: Any) -> list[Condition]:
+    try:
+        return [
+            make_condition(
+                scenario=s,
+                goal_type=factors.get("goal_type"),
+                goal_value=factors.get("goal_value"),
+                urgency=factors.get("urgency"),
+                extra_instructions=factors.get("extra"),
+                prod=bool(factors.get("prod")),
+                eval_awareness=bool(factors.get("eval_awareness")),
+            )
+            for s in (scenarios or SCENARIOS)
+        ]
+    except ConditionError as ex:
+        raise UserError(str(ex)) from None
+
+
+def resolve_experiment(
+    source: ExperimentSource,
+    *,
+    models: tuple[str, ...] = (),
+    samples: int | None = None,
+    check_keys: bool = False,
+) -> tuple[Any, list[str]]:
+    """Build the Experiment from a file, a preset, or factor flags (one of the three)."""
+    from insiderbench.cli._models import resolve_model
+    from insiderbench.experiment import (
+        Experiment,
+        ExperimentFileError,
+        Grid,
+        load_experiment,
+        load_preset,
+    )
+
+    for m in models:
+        resolve_model(m, check_key=check_keys)
+    file, preset = source.file, source.preset
+    given = source.factors_given()
+    if file and preset:
+        raise UserError("give an experiment FILE or --preset, not both")
+    if (file or preset) and given:
+        raise UserError(
+            "factor flags (--scenario, --goal-type, ...) cannot be combined with an experiment "
+            "file or preset; edit its grids instead"
+        )
+    warnings: list[str] = []
+    if file:
+        if not Path(file).is_file():
+            raise UserError(f"experiment file {file!r} does not exist")
+        from insiderbench.cli._models import provider_names
+
+        try:
+            experiment, warnings = load_experiment(file, providers=provider_names())
+        except ExperimentFileError as ex:
+            raise UserError(str(ex)) from None
+    elif preset:
+        try:
+            experiment = load_preset(preset)
+        except ValueError as ex:
+            raise UserError(str(ex)) from None
+    else:
+        from insiderbench.providers import EMBEDDED_MODEL
+
+        conditions = build_conditions(source.scenarios, **source.factors)
+        first = conditions[0]
+        grid = Grid(
+            scenarios=[c.scenario for c in conditions],
+            goal_types=[first.goal_type],
+            goal_values=[first.goal_value] if first.goal_value != "none" else [],
+            urgencies=[first.urgency],
+            extra_instructions=[first.extra_instructions],
+            prod=[first.prod],
+            eval_awareness=[first.eval_awareness],
+        )
+        experiment = Experiment(
+            name="run",
+            models=list(models) or [EMBEDDED_MODEL],
+            samples=samples or DEFAULT_SAMPLES,
+            grids=[grid],
+        )
+        return experiment, warnings
+    updates: dict[str, Any] = {}
+    if models:
+        from insiderbench.experiment import ModelSpec
+
+        updates["models"] = [ModelSpec(model=m) for m in models]
+    if samples is not None:
+        updates["samples"] = samples
+    return (experiment.model_copy(update=updates) if updates else experiment), warnings
+
+
+def apply_agentic_options(experiment: Any, *, mode: str | None = None, **settings: Any) -> Any:
+    """The experiment with --mode and the agentic settings applied.
+
+    Agentic settings without any agentic condition would silently do nothing: an error.
+    """
+    from pydantic import ValidationError
+
+    from insiderbench.agent import AgenticSettings
+
+    if mode is not None:
+        grids = [g.model_copy(update={"modes": None}) for g in experiment.grids]
+        experiment = experiment.model_copy(update={"mode": mode, "grids": grids})
+    given = {k: v for k, v in settings.items() if v is not None}
+    if given:
+        try:
+            agentic = AgenticSettings(**{**experiment.agentic.model_dump(), **given})
+        except ValidationError as ex:
+            raise UserError(ex.errors()[0]["msg"]) from None
+        experiment = experiment.model_copy(update={"agentic": agentic})
+        if not experiment.has_agentic():
+            flags = ", ".join(f"--{k.replace('_', '-')}" for k in given)
+            raise UserError(f"{flags}: only for agentic mode, and no condition runs in it "
+                            "(add --mode agentic)")
+    return experiment
+
+
+def writable_dir(path: str) -> Path:
+    """Create the directory if needed and prove we can write there."""
+    p = Path(path)
+    try:
+        p.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=p, prefix=".write-test-"):
+            pass
+    except OSError as ex:
+        raise UserError(f"log dir {path!r} is not writable: {ex.strerror or ex}") from None
+    return p
+
+
+def logs_in(log_dir: str) -> list[Any]:
+    from insiderbench.experiment import latest_logs
+
+    if not Path(log_dir).is_dir():
+        raise UserError(f"log dir {log_dir!r} does not exist")
+    problems: list[str] = []
+    logs = latest_logs(log_dir, problems)
+    for problem in problems:
+        click.echo(f"Warning: not read: {problem}", err=True)
+    if not logs:
+        raise UserError(f"no .eval logs in {log_dir!r} (run an experiment there first)")
+    return logs
+
+
+def log_dir_with_logs(path: str) -> Path:
+    """A directory that holds at least one Inspect log, or a one-line error."""
+    from inspect_ai.log import list_eval_logs
+
+    p = Path(path)
+    if not p.is_dir():
+        raise UserError(f"log dir {path!r} does not exist")
+    if not list_eval_logs(str(p), recursive=True):
+        raise UserError(f"log dir {path!r} holds no Inspect logs (.eval or .json)")
+    return p

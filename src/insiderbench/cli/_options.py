@@ -1,0 +1,125 @@
+"""Options shared by several commands: factors, experiment source, judges, agentic mode.
+
+Light on purpose: `insiderbench --help` builds every option, so the choices come from
+modules that import neither Inspect nor pandas."""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from typing import Any
+
+import click
+
+from insiderbench import scenarios
+from insiderbench.agent import DEFAULT_MAX_STEPS
+from insiderbench.classify import JUDGES, RULES
+from insiderbench.environment import INBOXES
+
+
+def factor_options(fn: Any) -> Any:
+    """The experimental factors, shared by every command that names a condition."""
+    options = [
+        click.option("--goal-type", type=click.Choice(scenarios.GOAL_TYPES),
+                     help="How the goal is conveyed (default: explicit)."),
+        click.option("--goal-value", type=click.Choice((*scenarios.GOAL_VALUES, "none")),
+                     help="The goal (default: america; none for goal types none/ambiguous)."),
+        click.option("--urgency", type=click.Choice(scenarios.URGENCIES),
+                     help="The threat to the agent (default: replacement)."),
+        click.option("--extra", type=click.Choice(scenarios.EXTRA_INSTRUCTIONS),
+                     help="Extra system instruction: dont (do not harm) or goal (welfare goal)."),
+        click.option("--prod", is_flag=True, help="No secret scratchpad."),
+        click.option("--eval-awareness", is_flag=True,
+                     help="Add the notice asking the model whether it is evaluated or deployed."),
+    ]
+    for option in reversed(options):
+        fn = option(fn)
+    return fn
+
+FACTORS = ("goal_type", "goal_value", "urgency", "extra", "prod", "eval_awareness")
+
+
+@dataclass(frozen=True)
+class ExperimentSource:
+    """Where a command's experiment comes from: FILE, --preset NAME or factor flags."""
+
+    file: str | None
+    preset: str | None
+    scenarios: tuple[str, ...]
+    factors: dict[str, Any]
+
+    def factors_given(self) -> bool:
+        return bool(self.scenarios) or any(v not in (None, False) for v in self.factors.values())
+
+
+def experiment_source_options(fn: Any) -> Any:
+    """FILE | --preset NAME | factor flags, handed to the command as one `source` argument."""
+
+    @functools.wraps(fn)
+    def command(*args: Any, **kwargs: Any) -> Any:
+        source = ExperimentSource(
+            file=kwargs.pop("file"), preset=kwargs.pop("preset"),
+            scenarios=kwargs.pop("scenarios"), factors={k: kwargs.pop(k) for k in FACTORS},
+        )
+        return fn(*args, source=source, **kwargs)
+
+    decorated = factor_options(command)
+    decorated = click.option("--scenario", "-s", "scenarios", multiple=True,
+                             type=click.Choice(scenarios.SCENARIOS),
+                             help="Scenario(s) (default: all three).")(decorated)
+    decorated = click.option("--preset", "-p", default=None, metavar="NAME",
+                             help="One of the paper's experiments (see `insiderbench presets`)."
+                             )(decorated)
+    return click.argument("file", required=False, type=click.Path(dir_okay=False))(decorated)
+
+
+def judge_option(fn: Any) -> Any:
+    return click.option(
+        "--judge", type=click.Choice(JUDGES), default=None,
+        help="Judge prompts: paper (the published classifiers) or insiderbench (ours: emails "
+             "as context, quoted evidence, separate labels). Default: paper.",
+    )(fn)
+
+
+def rule_option(fn: Any) -> Any:
+    return click.option(
+        "--rule", type=click.Choice(RULES), default="auto", show_default=True,
+        help="Verdict the table reports: ours (judge and deterministic action), paper (judge "
+             "and the published gates), check (deterministic check alone); auto: ours when "
+             "judged, else check.",
+    )(fn)
+
+
+def judge_options(fn: Any) -> Any:
+    """--grader, --judge, --rule: who judges, with which prompts, and which rule is reported."""
+    fn = rule_option(fn)
+    fn = judge_option(fn)
+    return click.option(
+        "--grader", default=None, metavar="MODEL",
+        help="Model for the LLM judge (Inspect's grader role), e.g. anthropic/claude-sonnet-4-6; "
+             "'none' for the deterministic checks alone (default: the experiment's grader:).",
+    )(fn)
+
+
+def agentic_options(fn: Any) -> Any:
+    """--mode, and the agentic settings: --inbox, --max-steps, --token-limit, --turns."""
+    options = [
+        click.option("--mode", type=click.Choice(scenarios.MODES), default=None,
+                     help="classic: the paper's protocol, one reply with text tags; agentic: "
+                          "the model acts through tool calls in a simulated mail client. "
+                          "Overrides the experiment's mode and its grids' modes."),
+        click.option("--inbox", type=click.Choice(INBOXES), default=None,
+                     help="Agentic mode: the emails come in the user message, as in the "
+                          "paper (default), or through a read_inbox tool."),
+        click.option("--max-steps", type=click.IntRange(min=1), default=None,
+                     help=f"Agentic mode: model generations per sample (default: "
+                          f"{DEFAULT_MAX_STEPS}); an agent still acting then is cut off."),
+        click.option("--token-limit", type=click.IntRange(min=1), default=None,
+                     help="Agentic mode: tokens per sample, all steps (default: none)."),
+        click.option("--turns", type=click.IntRange(min=1), default=None,
+                     help="Agentic mode: agent turns; between them the scenario's scripted "
+                          "reactions arrive as new emails (default: 1, as in the paper)."),
+    ]
+    for option in reversed(options):
+        fn = option(fn)
+    return fn

@@ -1,0 +1,91 @@
+"""`insiderbench plan`: samples, tokens and estimated cost of an experiment; sends nothing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from insiderbench.cli._errors import UserError
+from insiderbench.cli._inputs import apply_agentic_options, resolve_experiment
+from insiderbench.cli._options import (
+    ExperimentSource,
+    agentic_options,
+    experiment_source_options,
+    judge_option,
+)
+
+
+@click.command()
+@experiment_source_options
+@click.option("--model", "-m", "models", multiple=True, metavar="MODEL",
+              help="Model(s) instead of the experiment's.")
+@click.option("--samples", type=click.IntRange(min=1), default=None)
+@click.option("--log-dir", default=None, help="Count samples already done here "
+              "(default: the experiment's log dir).")
+@click.option("--reply-tokens", type=click.IntRange(min=1), default=None,
+              help="Assumed tokens per reply (default: 1000, capped at max_tokens).")
+@click.option("--grader", default=None, metavar="MODEL",
+              help="Also cost the LLM judge's calls on this model; 'none' for no judge "
+                   "(default: the experiment's grader:).")
+@judge_option
+@agentic_options
+@click.option("--json", "as_json", is_flag=True)
+def plan(
+    source: ExperimentSource,
+    models: tuple[str, ...],
+    samples: int | None,
+    log_dir: str | None,
+    reply_tokens: int | None,
+    grader: str | None,
+    judge: str | None,
+    as_json: bool,
+    **agentic: Any,
+) -> int:
+    """Conditions x models x samples, estimated tokens and cost. Sends nothing anywhere."""
+    from insiderbench.experiment import plan_experiment
+    from insiderbench.experiment._plan import DEFAULT_REPLY_TOKENS
+    from insiderbench.scenarios import PromptLintError
+
+    experiment, warnings = resolve_experiment(source, models=models, samples=samples)
+    for w in warnings:
+        click.echo(f"Warning: {w}", err=True)
+    updates: dict[str, Any] = {} if judge is None else {"judge": judge}
+    if grader is not None:
+        updates["grader"] = None if grader.lower() == "none" else grader
+    if updates:
+        experiment = experiment.model_copy(update=updates)
+    experiment = apply_agentic_options(experiment, **agentic)
+    try:
+        result = plan_experiment(experiment, log_dir or experiment.default_log_dir(),
+                                 reply_tokens or DEFAULT_REPLY_TOKENS)
+    except PromptLintError as ex:
+        raise UserError(str(ex)) from None
+    for problem in result.unread_logs:
+        click.echo(f"Warning: not counted as done: {problem}", err=True)
+    if as_json:
+        click.echo(result.model_dump_json())
+        return 0
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"Plan: {result.name} ({result.conditions} conditions x "
+                        f"{experiment.samples} samples)")
+    for col in ("model", "samples", "done", "input tokens", "output tokens", "cost (USD)"):
+        table.add_column(col, justify="left" if col == "model" else "right")
+    for r in result.models:
+        table.add_row(r.model, f"{r.samples:,}", f"{r.done:,}", f"{r.input_tokens:,}",
+                      f"{r.output_tokens:,}", "no price" if r.cost_usd is None
+                      else f"{r.cost_usd:,.2f}")
+    if (g := result.grader) is not None:
+        table.add_row(f"{g.model} (grader, {g.samples:,} calls)", "-", "-",
+                      f"{g.input_tokens:,}", f"{g.output_tokens:,}",
+                      "no price" if g.cost_usd is None else f"{g.cost_usd:,.2f}")
+    console = Console(width=max(120, Console().width))
+    console.print(table)
+    click.echo(f"Total: {result.samples:,} samples, {result.done:,} already in {result.log_dir}, "
+               f"estimated ${result.cost_usd:,.2f} (prices of {result.price_date})")
+    if result.unpriced_models:
+        click.echo(f"No price for: {', '.join(result.unpriced_models)}")
+    click.echo(f"Estimate: {result.token_method}.")
+    return 0

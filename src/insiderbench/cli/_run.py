@@ -1,0 +1,228 @@
+"""`insiderbench run`: run an experiment, then its report and its results table."""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from insiderbench.cli._errors import UserError
+from insiderbench.cli._inputs import (
+    DEFAULT_SAMPLES,
+    apply_agentic_options,
+    resolve_experiment,
+    writable_dir,
+)
+from insiderbench.cli._options import (
+    ExperimentSource,
+    agentic_options,
+    experiment_source_options,
+    judge_options,
+)
+
+
+@click.command()
+@experiment_source_options
+@click.option("--model", "-m", "models", multiple=True, metavar="MODEL",
+              help="Inspect model string, e.g. openai/gpt-4.1; repeat for several "
+                   "(default: embedded/smollm2, or the experiment's models).")
+@click.option("--samples", type=click.IntRange(min=1), default=None,
+              help=f"Samples per condition (default: {DEFAULT_SAMPLES}, or the experiment's; "
+                   "the paper used 100).")
+@click.option("--temperature", type=click.FloatRange(min=0.0), default=None,
+              help="Sampling temperature (default: 1.0, as in the paper).")
+@click.option("--max-tokens", type=click.IntRange(min=1), default=None,
+              help="Maximum tokens per reply (default: the provider's; 400 for embedded).")
+@click.option("--seed", type=int, default=None,
+              help="Base seed; each (condition, sample) gets its own seed derived from it.")
+@click.option("--max-connections", type=click.IntRange(min=1), default=None,
+              help="Concurrent requests per model.")
+@click.option("--max-retries", type=click.IntRange(min=0), default=None,
+              help="Retries of one API call (default: 6, with backoff).")
+@click.option("--timeout", type=click.IntRange(min=1), default=None,
+              help="Seconds one API call may take, retries included (default: 900).")
+@click.option("--retry-on-error", type=click.IntRange(min=0), default=None,
+              help="Retries of a sample whose reply failed, was malformed or timed out "
+                   "(default: 3).")
+@click.option("--batch/--no-batch", default=None,
+              help="Use the providers' batch APIs (about half the price, hours of latency).")
+@click.option("--cache-prompt", type=click.Choice(["auto", "on", "off"]), default=None,
+              help="Provider prompt caching for the shared scenario prompt (default: auto).")
+@click.option("--log-dir", default=None,
+              help="Where the .eval logs are written (default: logs/<name>-<hash>).")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print the results as JSON lines on stdout (everything else on stderr).")
+@judge_options
+@agentic_options
+def run(
+    source: ExperimentSource,
+    models: tuple[str, ...],
+    samples: int | None,
+    temperature: float | None,
+    max_tokens: int | None,
+    seed: int | None,
+    max_connections: int | None,
+    max_retries: int | None,
+    timeout: int | None,
+    retry_on_error: int | None,
+    batch: bool | None,
+    cache_prompt: str | None,
+    log_dir: str | None,
+    as_json: bool,
+    grader: str | None,
+    judge: str | None,
+    rule: str,
+    **agentic: Any,
+) -> int:
+    """Run an experiment (FILE, --preset or factor flags) and print harmful-action rates.
+
+    Rerunning the same command after a crash or Ctrl-C resumes: finished samples are reused,
+    never generated again.
+    """
+    from insiderbench.cli._models import resolve_model
+
+    experiment, warnings = resolve_experiment(source, models=models, samples=samples,
+                                              check_keys=True)
+    overrides = {
+        "temperature": temperature, "max_tokens": max_tokens, "seed": seed,
+        "max_connections": max_connections, "max_retries": max_retries, "timeout": timeout,
+        "retry_on_error": retry_on_error, "batch": batch,
+        "cache_prompt": {"auto": "auto", "on": True, "off": False}.get(cache_prompt or ""),
+        "judge": judge,
+    }
+    updates = {k: v for k, v in overrides.items() if v is not None}
+    if grader is not None:
+        updates["grader"] = None if grader.lower() == "none" else grader
+    if updates:
+        experiment = experiment.model_copy(update=updates)
+    experiment = apply_agentic_options(experiment, **agentic)
+    if experiment.grader:
+        resolve_model(experiment.grader)
+    elif rule in ("ours", "paper"):
+        raise UserError(f"--rule {rule} needs an LLM judge: give --grader MODEL")
+    for w in warnings:
+        click.echo(f"Warning: {w}", err=True)
+    for spec in experiment.models:
+        resolve_model(spec.model)
+    from insiderbench.experiment import lint_conditions, run_experiment
+    from insiderbench.scenarios import PromptLintError
+
+    try:
+        lint_conditions(experiment)
+    except PromptLintError as ex:
+        raise UserError(str(ex)) from None
+    out_dir = writable_dir(log_dir or experiment.default_log_dir())
+    check_judging_matches(out_dir, experiment)
+    conditions = experiment.conditions()
+    click.echo(
+        f"Running {experiment.name}: {len(conditions)} condition(s) x {experiment.samples} "
+        f"sample(s) x {len(experiment.models)} model(s) -> {out_dir}", err=True,
+    )
+    redirect = contextlib.redirect_stdout(sys.stderr) if as_json else contextlib.nullcontext()
+    with redirect:
+        outcome = run_experiment(experiment, out_dir, display="none" if as_json else None)
+    return report_outcome(outcome.logs, out_dir, as_json, rule)
+
+
+def report_outcome(logs: list[Any], out_dir: Path, as_json: bool, rule: str = "auto") -> int:
+    """Write the report, print the results table of the final logs and the report's path;
+    1 when samples are still unfinished.
+
+    The table is built from the report's own pass over the logs, so a run's samples are read
+    back once; only when the report cannot be written are they read on their own.
+    """
+    from insiderbench.analysis import iter_samples, sample_row
+    from insiderbench.cli._output import emit_results, judges_in
+    from insiderbench.cli._report import run_report
+
+    rows: list[Any] = []
+    judges: set[str] = set()
+
+    def add(log: Any, sample: Any) -> None:
+        nonlocal judges
+        rows.append(sample_row(log.eval.model, log.eval.task, sample,
+                               rule))  # type: ignore[arg-type]
+        judges |= judges_in([sample])
+
+    @functools.cache
+    def resolved(location: str) -> Path:
+        return Path(location.removeprefix("file://")).resolve()
+
+    def where(log: Any) -> Path:
+        return resolved(str(log.location))
+
+    # The report reads every log in the directory; the table shows this run's logs.
+    ours = {where(log) for log in logs if log.location}
+    seen: set[Path] = set()
+
+    def collect(log: Any, sample: Any, _row: Any) -> None:
+        if (path := where(log)) in ours:
+            seen.add(path)
+            add(log, sample)
+
+    report = run_report(out_dir, rule, collect)
+    if report is None:  # it may have failed half-way through a log: read them all again
+        rows, judges, seen = [], set(), set()
+    for log in logs:
+        # A log the report's pass did not cover (one without samples, or held in memory) is
+        # read on its own, one sample at a time, without its events.
+        if not log.location or where(log) not in seen:
+            for sample in iter_samples(log) if log.location else log.samples or []:
+                add(log, sample)
+    failed = []
+    for log in logs:
+        if log.status != "success":
+            message = log.error.message.splitlines()[0] if log.error else log.status
+            failed.append(f"{log.eval.model}: {log.status}: {message}")
+    emit_results(rows, as_json=as_json, judges=judges)
+    for log in logs:
+        click.echo(f"Log: {log.location}", err=as_json)
+    click.echo(f"Transcripts: inspect view --log-dir {out_dir}", err=as_json)
+    if report is not None:
+        click.echo(f"Report: {report.html}", err=as_json)
+    for f in failed:
+        click.echo(f"Error: not finished: {f}", err=True)
+    if failed:
+        click.echo("Rerun the same command to retry the unfinished samples; finished ones are "
+                   "kept.", err=True)
+    return 1 if failed else 0
+
+
+def _judged_as(grader: str | None, judge: str | None) -> str:
+    return f"with the {judge or 'paper'} judge via {grader}" if grader else "without a judge"
+
+
+def check_judging_matches(log_dir: Path, experiment: Any) -> None:
+    """Refuse a run whose grader differs from the one its existing logs were made with.
+
+    The grader and judge are part of a task's identity to Inspect, so such a run would
+    generate every sample again, at full price, to judge it differently; `score` judges the
+    stored transcripts instead.
+    """
+    from insiderbench.experiment import latest_logs
+
+    if not log_dir.is_dir():
+        return
+    models = {spec.model for spec in experiment.models}
+    ids = sorted(c.condition_id for c in experiment.conditions())
+    want = (experiment.grader, experiment.judge if experiment.grader else None)
+    for header in latest_logs(log_dir):
+        args = header.eval.task_args_passed or {}
+        conditions = args.get("conditions")
+        if isinstance(conditions, str):
+            conditions = conditions.split(",")
+        if header.eval.model not in models or sorted(conditions or []) != ids:
+            continue
+        role = (header.eval.model_roles or {}).get("grader")
+        have = (getattr(role, "model", None), args.get("judge"))
+        if have != want:
+            raise UserError(
+                f"{log_dir} already holds {header.eval.model}'s samples of these conditions, "
+                f"made {_judged_as(*have)}; running them {_judged_as(*want)} would generate "
+                f"them again. To judge the stored transcripts: insiderbench score {log_dir} "
+                "--grader MODEL; to generate anew, choose another --log-dir"
+            )

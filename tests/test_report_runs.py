@@ -1,0 +1,52 @@
+"""A report written at the end of `run`, and one of an agentic run."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+
+from helpers import run_cli
+
+
+def test_run_writes_the_report(tmp_path, capsys):
+    log_dir = tmp_path / "logs"
+    code, out, err = run_cli(capsys, "run", "--model", "scripted/blackmail", "-s", "blackmail",
+                             "--samples", "2", "--log-dir", str(log_dir), "--json")
+    assert code == 0, err
+    assert [json.loads(line)["harmful"] for line in out.splitlines()] == [2]  # stdout: rows only
+    assert f"Report: {log_dir / 'report' / 'report.html'}" in err
+    summary = pd.read_csv(log_dir / "report" / "summary.csv")
+    assert (summary["n"].tolist(), summary["harmful"].tolist()) == ([2], [2])
+    code, out, err = run_cli(capsys, "run", "--model", "scripted/blackmail", "-s", "blackmail",
+                             "--samples", "2", "--log-dir", str(log_dir))
+    assert code == 0 and "Report: " in out
+
+
+
+def test_agentic_transcripts_show_tool_calls_as_actions(tmp_path):
+    from inspect_ai import eval as inspect_eval
+    from inspect_ai.model import ModelOutput, ModelUsage, get_model
+
+    from helpers import reply
+    from insiderbench.analysis import write_report
+    from insiderbench.scenarios import make_condition
+    from insiderbench.task import build_task
+
+    cancel = ModelOutput.for_tool_call("mockllm/model", "cancel_alert", {"code": "EXEC-4429"})
+    cancel.usage = ModelUsage(input_tokens=100, output_tokens=10, total_tokens=110)
+    model = get_model("mockllm/model", custom_outputs=[cancel, reply("Done.")])
+    inspect_eval(build_task([make_condition(scenario="murder", mode="agentic")]), model=model,
+                 log_dir=str(tmp_path / "logs"), display="none")
+    report = write_report(tmp_path / "logs", tmp_path / "out", figures=False)
+    (row,) = report.table.to_dict("records")
+    assert (row["mode"], row["condition_id"], row["harmful"]) == (
+        "agentic", "murder_explicit-america_replacement__agentic", True)
+    html = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+    data = json.loads(html.split('id="report-data">', 1)[1].split("</script>", 1)[0])
+    (record,) = data["transcripts"]
+    calls = [c for m in record["messages"] for c in m.get("calls", [])]
+    assert [(c["fn"], c["action"]) for c in calls] == [("cancel_alert", True)]
+    assert "EXEC-4429" in calls[0]["args"]
+    assert any(m["role"] == "tool" for m in record["messages"])
+
