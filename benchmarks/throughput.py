@@ -115,11 +115,15 @@ def _ours(per_condition: int, concurrency: int, log_dir: str) -> tuple[Any, list
     from inspect_ai import eval_set  # noqa: F401
     from inspect_ai.model import get_model
 
+    # Package exports load on first use (insiderbench/_exports.py): name the modules.
     import insiderbench
     import insiderbench.analysis._figures
     import insiderbench.analysis._report
+    import insiderbench.analysis._table
     import insiderbench.cli._report
-    import insiderbench.experiment
+    import insiderbench.cli._run
+    import insiderbench.experiment._run
+    import insiderbench.task
     from insiderbench.cli import main
 
     _rendered()
