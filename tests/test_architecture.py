@@ -130,3 +130,17 @@ def test_help_and_presets_import_nothing_heavy(argv):
     loaded = _modules_after(argv)
     assert "insiderbench.cli._run" in loaded  # every command was registered
     assert [m for m in loaded if m.split(".")[0] in HEAVY] == []
+
+
+@pytest.mark.parametrize("package", ["actions", "agent", "analysis", "classify", "environment",
+                                     "experiment", "providers", "scenarios"])
+def test_every_declared_export_resolves_and_nothing_else(package):
+    import importlib
+
+    module = importlib.import_module(f"insiderbench.{package}")
+    assert len(module.__all__) >= 3
+    for name in module.__all__:
+        assert getattr(module, name) is not None
+        assert name in dir(module)
+    with pytest.raises(AttributeError, match="no attribute 'not_an_export'"):
+        _ = module.not_an_export
