@@ -3,6 +3,7 @@ log directories and the paper's presets."""
 
 import json
 import re
+import time
 from pathlib import Path
 
 import pytest
@@ -197,6 +198,38 @@ def test_every_problem_is_named_a_misspelt_key_beside_the_missing_one(tmp_path, 
     assert "grids: required key is missing" in line
     # in file order
     assert line.index(":3: max_conections") < line.index(":4: gridz")
+
+
+def test_an_alias_bomb_is_refused_at_once(tmp_path, capsys):
+    levels = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    levels += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]" for i in range(1, 9)]
+    path = write(tmp_path, "\n".join(levels) + "\nname: bomb\n")  # 10**9 values expanded
+    start = time.perf_counter()
+    code, out, err = run_cli(capsys, "conditions", str(path))
+    assert time.perf_counter() - start < 5
+    assert code == 2 and out == ""
+    (line,) = err.splitlines()
+    assert "aliases expand to more than" in line and str(path) in line
+
+
+def test_a_duplicate_key_names_both_lines(tmp_path, capsys):
+    path = write(tmp_path, ISSUE_SHAPE.replace("samples: 100", "samples: 1\nsamples: 1000", 1))
+    code, out, err = run_cli(capsys, "conditions", str(path))
+    assert code == 2 and out == ""
+    first = line_of(ISSUE_SHAPE, "samples: 100")
+    assert err.splitlines() == [
+        (f"Error: {path}:{first + 1}: samples: duplicate key (first given on line {first}); "
+         "give each key once")]
+
+
+@pytest.mark.parametrize("raw", [b"name: caf\xe9\n", b"\x00\x01\xff\xfe binary"])
+def test_a_file_that_is_not_utf8_is_one_line_error(tmp_path, capsys, raw):
+    path = tmp_path / "exp.yaml"
+    path.write_bytes(raw)
+    code, out, err = run_cli(capsys, "conditions", str(path))
+    assert code == 2 and out == ""
+    (line,) = err.splitlines()
+    assert line.startswith(f"Error: {path}:1: not UTF-8 text")
 
 
 def test_invalid_yaml_names_file_and_line(tmp_path, capsys):

@@ -14,6 +14,9 @@ from insiderbench.experiment._grid import Grid
 from insiderbench.experiment._original import OriginalFormatError, convert_original, is_original
 
 KeyPath = tuple[str | int, ...]
+# Values an experiment file may hold once aliases are expanded (the paper's full grid in the
+# original format is a few hundred).
+MAX_NODES = 20_000
 
 
 class ExperimentFileError(ValueError):
@@ -32,17 +35,24 @@ def load_experiment(
         text = path.read_text(encoding="utf-8")
     except OSError as ex:
         raise ExperimentFileError(f"{path}: cannot read: {ex.strerror or ex}") from None
+    except UnicodeDecodeError as ex:
+        line = path.read_bytes()[: ex.start].count(b"\n") + 1
+        raise ExperimentFileError(
+            f"{path}:{line}: not UTF-8 text (byte {ex.start}); an experiment file is YAML "
+            "saved as UTF-8") from None
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
+        lines = _line_map(node, path)  # before loading: refuses alias bombs and duplicates
         data = yaml.safe_load(text)
     except yaml.YAMLError as ex:
         mark = getattr(ex, "problem_mark", None)
         where = f"{path}:{mark.line + 1}" if mark else str(path)
         problem = getattr(ex, "problem", None) or str(ex).splitlines()[0]
         raise ExperimentFileError(f"{where}: invalid YAML: {problem}") from None
+    except RecursionError:
+        raise ExperimentFileError(f"{path}: nested too deeply to be an experiment file") from None
     if not isinstance(data, dict):
         raise ExperimentFileError(f"{path}:1: an experiment file is a mapping of keys")
-    lines = _line_map(node)
     warnings: list[str] = []
     origin: dict[KeyPath, KeyPath] = {}
     if is_original(data):
@@ -136,18 +146,42 @@ def _dotted(loc: KeyPath) -> str:
     return out
 
 
-def _line_map(node: Any, path: KeyPath = ()) -> dict[KeyPath, int]:
-    """Map each key path of the YAML document to its 1-based line."""
+def _line_map(node: Any, file: Path) -> dict[KeyPath, int]:
+    """Map each key path of the YAML document to its 1-based line.
+
+    Refuses, as one-line errors, what YAML would accept silently or expensively: a key given
+    twice in one mapping (the second would win) and aliases that expand past `MAX_NODES`
+    nodes (a few hundred bytes of nested aliases can expand to gigabytes).
+    """
     lines: dict[KeyPath, int] = {}
-    if node is None:
-        return lines
-    lines[path] = node.start_mark.line + 1
-    if isinstance(node, yaml.MappingNode):
-        for key_node, value_node in node.value:
-            child = (*path, key_node.value)
-            lines.update(_line_map(value_node, child))
-            lines[child] = key_node.start_mark.line + 1
-    elif isinstance(node, yaml.SequenceNode):
-        for i, item in enumerate(node.value):
-            lines.update(_line_map(item, (*path, i)))
+    budget = [MAX_NODES]
+
+    def walk(node: Any, path: KeyPath) -> None:
+        budget[0] -= 1
+        if budget[0] < 0:
+            raise ExperimentFileError(
+                f"{file}:{node.start_mark.line + 1}: aliases expand to more than {MAX_NODES:,} "
+                "values; an experiment file needs far fewer"
+            )
+        lines[path] = node.start_mark.line + 1
+        if isinstance(node, yaml.MappingNode):
+            seen: dict[object, int] = {}
+            for key_node, value_node in node.value:
+                line = key_node.start_mark.line + 1
+                key = key_node.value if isinstance(key_node, yaml.ScalarNode) else id(key_node)
+                if key in seen:
+                    raise ExperimentFileError(
+                        f"{file}:{line}: {_dotted((*path, key_node.value)) or '(top level)'}: "
+                        f"duplicate key (first given on line {seen[key]}); give each key once"
+                    )
+                seen[key] = line
+                child = (*path, key_node.value)
+                walk(value_node, child)
+                lines[child] = line
+        elif isinstance(node, yaml.SequenceNode):
+            for i, item in enumerate(node.value):
+                walk(item, (*path, i))
+
+    if node is not None:
+        walk(node, ())
     return lines
