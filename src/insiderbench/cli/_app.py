@@ -32,7 +32,7 @@ def main(argv: list[str] | None = None) -> None:
     """Entry point: one-line errors with exit code 2 for anything the user got wrong."""
     try:
         code = cli.main(args=argv, prog_name="insiderbench", standalone_mode=False,
-                        auto_envvar_prefix="INSIDERBENCH")
+                        auto_envvar_prefix=ENV_PREFIX)
     except click.exceptions.UsageError as ex:
         click.echo(f"Error: {ex.format_message()}", err=True)
         sys.exit(2)
@@ -47,6 +47,25 @@ def main(argv: list[str] | None = None) -> None:
     sys.exit(code if isinstance(code, int) else 0)
 
 
+ENV_PREFIX = "INSIDERBENCH"
+
+
+def option_envvars(command: click.Command) -> None:
+    """Name each option's environment variable after its flag, as the README documents:
+    INSIDERBENCH_<COMMAND>_<OPTION> (`--model` of run: INSIDERBENCH_RUN_MODEL). Click's own
+    names follow the Python parameter (`models`), which is kept as a second name."""
+    for param in command.params:
+        if not isinstance(param, click.Option) or param.envvar is not None:
+            continue
+        flag = next((o for o in param.opts if o.startswith("--")), None)
+        if flag is None or param.name is None:
+            continue
+        prefix = f"{ENV_PREFIX}_{(command.name or '').upper()}_"
+        names = [prefix + flag[2:].replace("-", "_").upper(), prefix + param.name.upper()]
+        param.envvar = list(dict.fromkeys(names))
+
+
 for _command in (run, conditions, presets, plan, prompts, check, score, agreement, report,
                  compare):
     cli.add_command(_command)
+    option_envvars(_command)
