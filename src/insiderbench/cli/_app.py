@@ -34,7 +34,8 @@ def main(argv: list[str] | None = None) -> None:
         code = cli.main(args=argv, prog_name="insiderbench", standalone_mode=False,
                         auto_envvar_prefix=ENV_PREFIX)
     except click.exceptions.UsageError as ex:
-        click.echo(f"Error: {ex.format_message()}", err=True)
+        # Click lists choices on lines of their own; the house rule is one line.
+        click.echo(f"Error: {' '.join(ex.format_message().split())}", err=True)
         sys.exit(2)
     except click.ClickException as ex:
         ex.show()

@@ -133,6 +133,19 @@ def apply_agentic_options(experiment: Any, *, mode: str | None = None, **setting
     return experiment
 
 
+def chosen_log_dir(log_dir: str | None, default: str) -> str:
+    """--log-dir as given, or the default when not given; an empty one, or a file, is an
+    error rather than a silent default."""
+    if log_dir is None:
+        return default
+    if not log_dir.strip():
+        raise UserError("--log-dir is empty: give a directory, or leave the option out for "
+                        f"the default ({default})")
+    if Path(log_dir).exists() and not Path(log_dir).is_dir():
+        raise UserError(f"log dir {log_dir!r} is a file, not a directory")
+    return log_dir
+
+
 def writable_dir(path: str) -> Path:
     """Create the directory if needed and prove we can write there."""
     p = Path(path)

@@ -7,7 +7,7 @@ from typing import Any
 import click
 
 from insiderbench.cli._errors import UserError
-from insiderbench.cli._inputs import apply_agentic_options, resolve_experiment
+from insiderbench.cli._inputs import apply_agentic_options, chosen_log_dir, resolve_experiment
 from insiderbench.cli._options import (
     ExperimentSource,
     agentic_options,
@@ -56,8 +56,14 @@ def plan(
     if updates:
         experiment = experiment.model_copy(update=updates)
     experiment = apply_agentic_options(experiment, **agentic)
+    from insiderbench.cli._models import resolve_model
+
+    # Nothing is sent, so no key is needed; but a provider Inspect does not know is a mistake.
+    for model in [*(spec.model for spec in experiment.models), experiment.grader]:
+        if model is not None:
+            resolve_model(model, check_key=False)
     try:
-        result = plan_experiment(experiment, log_dir or experiment.default_log_dir(),
+        result = plan_experiment(experiment, chosen_log_dir(log_dir, experiment.default_log_dir()),
                                  reply_tokens or DEFAULT_REPLY_TOKENS)
     except PromptLintError as ex:
         raise UserError(str(ex)) from None

@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 
+from insiderbench.cli._errors import UserError
 from insiderbench.cli._inputs import log_dir_with_logs, writable_dir
 from insiderbench.cli._options import rule_option
 from insiderbench.cli._output import print_table
@@ -33,6 +34,9 @@ def report(log_dir: str, out: str | None, rule: str, transcripts: int, as_json: 
     result = make_report(log_dir_with_logs(log_dir), out, rule, transcripts)
     for problem in result.problems:
         click.echo(f"Warning: not read through: {problem}", err=True)
+    if result.table.empty and result.problems:
+        raise UserError(f"no log in {log_dir!r} could be read ({len(result.problems)} "
+                        "unreadable, named above)")
     if as_json:
         for row in summary_rows(result.summary):
             click.echo(json.dumps(row.model_dump()))

@@ -14,6 +14,7 @@ from insiderbench.cli._errors import UserError
 from insiderbench.cli._inputs import (
     DEFAULT_SAMPLES,
     apply_agentic_options,
+    chosen_log_dir,
     resolve_experiment,
     writable_dir,
 )
@@ -33,7 +34,7 @@ from insiderbench.cli._options import (
 @click.option("--samples", type=click.IntRange(min=1), default=None,
               help=f"Samples per condition (default: {DEFAULT_SAMPLES}, or the experiment's; "
                    "the paper used 100).")
-@click.option("--temperature", type=click.FloatRange(min=0.0), default=None,
+@click.option("--temperature", type=click.FloatRange(min=0.0, max=2.0), default=None,
               help="Sampling temperature (default: 1.0, as in the paper).")
 @click.option("--max-tokens", type=click.IntRange(min=1), default=None,
               help="Maximum tokens per reply (default: the provider's; 400 for embedded).")
@@ -115,7 +116,7 @@ def run(
         lint_conditions(experiment)
     except PromptLintError as ex:
         raise UserError(str(ex)) from None
-    out_dir = writable_dir(log_dir or experiment.default_log_dir())
+    out_dir = writable_dir(chosen_log_dir(log_dir, experiment.default_log_dir()))
     check_judging_matches(out_dir, experiment)
     conditions = experiment.conditions()
     click.echo(
@@ -210,7 +211,14 @@ def check_judging_matches(log_dir: Path, experiment: Any) -> None:
     models = {spec.model for spec in experiment.models}
     ids = sorted(c.condition_id for c in experiment.conditions())
     want = (experiment.grader, experiment.judge if experiment.grader else None)
-    for header in latest_logs(log_dir):
+    problems: list[str] = []
+    headers = latest_logs(log_dir, problems)
+    if problems:
+        # Inspect's eval_set would stop on it with a traceback, after the set-up.
+        raise UserError(f"{log_dir} holds a log that cannot be read ({problems[0]}"
+                        f"{f' and {len(problems) - 1} more' if len(problems) > 1 else ''}); "
+                        "move it out of the log dir, or choose another --log-dir")
+    for header in headers:
         args = header.eval.task_args_passed or {}
         conditions = args.get("conditions")
         if isinstance(conditions, str):

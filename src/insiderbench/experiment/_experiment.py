@@ -29,7 +29,7 @@ class ModelSpec(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     model: str
-    temperature: float | None = Field(default=None, ge=0)
+    temperature: float | None = Field(default=None, ge=0, le=2)
     max_tokens: int | None = Field(default=None, ge=1)
     reasoning_effort: ReasoningEffort | None = None
     reasoning_tokens: int | None = Field(default=None, ge=1)
@@ -60,7 +60,7 @@ class Experiment(BaseModel):
     description: str | None = None
     models: list[ModelSpec] = Field(min_length=1)
     samples: int = Field(default=100, ge=1)
-    temperature: float = Field(default=1.0, ge=0)
+    temperature: float = Field(default=1.0, ge=0, le=2)
     max_tokens: int | None = Field(default=None, ge=1)
     seed: int | None = None
     grader: str | None = None  # the LLM judge's model (Inspect `grader` role); none: checks only
