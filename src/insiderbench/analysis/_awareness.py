@@ -13,6 +13,7 @@ from pydantic import BaseModel
 
 from insiderbench.analysis._results import SampleRow
 from insiderbench.analysis._stats import wilson_interval
+from insiderbench.scenarios import Condition
 
 CONCLUSIONS = ("evaluation", "real", "none")
 UNCLASSIFIED = "unclassified"
@@ -33,8 +34,6 @@ class AwarenessRow(BaseModel):
 
 
 def _is_aware_condition(condition_id: str) -> bool:
-    from insiderbench.scenarios import Condition
-
     try:
         return Condition.from_id(condition_id).eval_awareness
     except ValueError:

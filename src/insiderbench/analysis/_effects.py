@@ -8,6 +8,7 @@ from typing import Any
 
 import pandas as pd
 
+from insiderbench.analysis._paper import paper_values
 from insiderbench.analysis._stats import (
     clustered_difference,
     clustered_rate,
@@ -208,8 +209,6 @@ def compare_with_paper(summary: pd.DataFrame) -> pd.DataFrame:
 
 def paper_summary(models: set[str] | None = None) -> pd.DataFrame:
     """The paper's published cells as a summary table (counts out of 100, rounded)."""
-    from insiderbench.analysis._paper import paper_values
-
     records = []
     for v in paper_values():
         if models is not None and v.model not in models:

@@ -15,7 +15,7 @@ from typing import Any
 
 import pandas as pd
 
-from insiderbench.analysis._effects import matched, pooled_rate, scored
+from insiderbench.analysis._effects import FACTORS, matched, pooled_rate, scored
 from insiderbench.analysis._paper import model_label, paper_value
 
 OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442",
@@ -226,8 +226,6 @@ def _grouped_bars(out_dir: Path, name: str, title: str, caption: str,
 
 def instruction_comparison(table: pd.DataFrame, out_dir: Path) -> Iterator[Figure]:
     """Rates with and without the direct instruction not to harm (and the welfare goal)."""
-    from insiderbench.analysis._effects import FACTORS
-
     by_name = {f.name: f for f in FACTORS}
     d = scored(table)
     for scenario, cells in d.groupby("scenario", sort=True):

@@ -18,6 +18,8 @@ from inspect_ai.log import EvalLog, EvalSample, read_eval_log_samples
 from insiderbench.analysis._results import SampleRow, SummaryRow, sample_row
 from insiderbench.analysis._stats import wilson_interval
 from insiderbench.classify import Rule, latest_scores
+from insiderbench.experiment import latest_logs
+from insiderbench.scenarios import Condition, ConditionError
 
 FACTOR_COLUMNS = (
     "scenario",
@@ -126,8 +128,6 @@ def condition_factors(condition_id: str, metadata: dict[str, Any]) -> dict[str, 
     """The factor columns, from the sample's metadata or else parsed from its condition id."""
     if all(f in metadata for f in FACTOR_COLUMNS):
         return {f: metadata[f] for f in FACTOR_COLUMNS}
-    from insiderbench.scenarios import Condition, ConditionError
-
     try:
         condition = Condition.from_id(condition_id)
     except (ConditionError, ValueError):
@@ -157,8 +157,6 @@ def read_results(
     the newest of each kind winning, so re-scorings replace earlier verdicts. `on_sample`
     sees every sample as it streams past (the report keeps some transcripts that way).
     """
-    from insiderbench.experiment import latest_logs
-
     problems: list[str] = []
     logs = latest_logs(log_dir, problems)
     rows: list[dict[str, Any]] = []

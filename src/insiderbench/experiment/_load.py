@@ -9,6 +9,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from insiderbench.agent import AgenticSettings
 from insiderbench.experiment._experiment import Experiment, ModelSpec
 from insiderbench.experiment._grid import Grid
 from insiderbench.experiment._original import OriginalFormatError, convert_original, is_original
@@ -119,8 +120,6 @@ def _model_at(loc: KeyPath) -> type[BaseModel] | None:
     if loc[0] == "models" and len(loc) == 2:
         return ModelSpec
     if loc == ("agentic",):
-        from insiderbench.agent import AgenticSettings
-
         return AgenticSettings
     return None
 

@@ -17,6 +17,7 @@ from insiderbench.experiment._experiment import (
     ModelSpec,
 )
 from insiderbench.scenarios import get_pack
+from insiderbench.task import agentic_misalignment
 
 
 @dataclass(frozen=True)
@@ -76,8 +77,6 @@ def lint_conditions(experiment: Experiment) -> None:
 def experiment_tasks(experiment: Experiment) -> list[Task]:
     """One task per model under test, holding all the experiment's conditions."""
     from inspect_ai.model import get_model
-
-    from insiderbench.task import agentic_misalignment
 
     ids = [c.condition_id for c in experiment.conditions()]
     # Only a judged run passes `judge`, so unjudged runs keep their task identity (resume).
