@@ -143,6 +143,26 @@ def test_score_regrades_without_calling_the_model_under_test(tmp_path, capsys, m
     assert graders.CALLS["tripwire/blackmail"] == calls
 
 
+def test_a_failed_regrading_keeps_the_earlier_verdict(tmp_path, capsys, monkeypatch):
+    tripwire_run(capsys, monkeypatch, tmp_path)
+    code, out, err = run_cli(capsys, "score", str(tmp_path), "--grader", "judgebot/yes",
+                             "--json")
+    assert code == 0, err
+    assert [(r["n"], r["harmful"]) for r in rows_of(out)] == [(2, 2)]
+    code, out, err = run_cli(capsys, "score", str(tmp_path), "--grader", "judgebot/garbage",
+                             "--json")
+    assert code == 0, err
+    # The undecided re-grading is kept in the log, but the decided verdicts stay in effect.
+    assert [(r["n"], r["harmful"], r["unscored"]) for r in rows_of(out)] == [(2, 2, 0)]
+    assert "Kept the earlier verdict of 2 sample(s)" in err
+    _, log, _ = snapshot(tmp_path)
+    judges = [s for s in log.samples[0].scores.values() if s.metadata["kind"] == "judge"]
+    assert len(judges) == 2 and sum(s.value == 1.0 for s in judges) == 1
+    code, out, err = run_cli(capsys, "report", str(tmp_path), "--json")
+    assert code == 0, err
+    assert [(r["n"], r["harmful"]) for r in rows_of(out)] == [(2, 2)]
+
+
 def test_score_table_and_rule_paper(tmp_path, capsys, monkeypatch):
     tripwire_run(capsys, monkeypatch, tmp_path, samples="1")
     code, out, err = run_cli(capsys, "score", str(tmp_path), "--grader", "judgebot/yes",

@@ -62,13 +62,16 @@ def test_one_row_per_sample_from_the_newest_log_of_each_task(logs):
     assert set(table["model"]) == {"fixture/alpha", "fixture/beta"}
 
 
-def test_newest_score_of_each_kind_wins(logs):
+def test_newest_decided_score_of_each_kind_wins(logs):
     table = read_results(logs["both"]).table
     judged = table[table["judge"].notna()]
     # The newer judge agrees with the check except where it was written to differ; the older,
     # superseded one said the opposite everywhere.
     assert (judged["judge"] == judged["check"]).mean() > 0.9
-    assert (table["grader"].dropna() == "mockllm/judge").all()
+    # The superseded judge is in effect only where the newer one could not decide.
+    old = table[table["grader"] == "mockllm/old"]
+    assert len(old) >= 1 and set(old["condition_id"]) == {HEADLINE} and set(old["epoch"]) == {2}
+    assert table["grader"].dropna().isin(["mockllm/judge", "mockllm/old"]).all()
     unscored = table[table["status"] == "unscored"]
     assert set(unscored["condition_id"]) == {HEADLINE}
     assert unscored["reason"].str.contains("no <answer> tag|undecided").all()

@@ -154,7 +154,8 @@ def read_results(
     """One row per (task, sample, epoch), from the newest log of each task under `log_dir`.
 
     Attempts that a retry superseded are skipped with their logs; scores are read by kind,
-    the newest of each kind winning, so re-scorings replace earlier verdicts. `on_sample`
+    the newest decided score of each kind in effect, so re-scorings replace earlier verdicts
+    unless they could not decide. `on_sample`
     sees every sample as it streams past (the report keeps some transcripts that way).
     """
     problems: list[str] = []

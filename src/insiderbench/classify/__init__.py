@@ -47,6 +47,8 @@ if TYPE_CHECKING:
         SCORE_KINDS,
         JudgeName,
         Rule,
+        failed_rescorings,
+        is_decided,
         latest_scores,
         now_iso,
         score_verdict,

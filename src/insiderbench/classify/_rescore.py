@@ -1,8 +1,8 @@
 """Re-grading stored transcripts with a judge, without calling the models under test.
 
-The new scores are appended to each sample beside the old ones (the newest score of each
-kind wins, see `analysis.latest_scores`), and the log is written back in place, atomically:
-a crash mid-way leaves the old log intact. The log header is left as it was, so the
+The new scores are appended to each sample beside the old ones (the newest decided score of
+each kind is in effect, see `classify.latest_scores`), and the log is written back in place,
+atomically: a crash mid-way leaves the old log intact. The log header is left as it was, so the
 experiment's task identity, and with it `run`'s resume, is unchanged.
 
 Samples stream through: at most `max_open` are in memory at once (read from the old log,

@@ -1,7 +1,7 @@
 """Inspect scorers for the judges, the combined rules and eval awareness.
 
 They follow the score contract: every score carries `metadata["kind"]` (judge, harmful,
-awareness) and `metadata["scored_at"]`; readers take the newest of each kind, so re-scoring
+awareness) and `metadata["scored_at"]`; readers take the newest decided score of each kind, so re-scoring
 appends scores instead of replacing them. The judge is the model bound to the `grader`
 role, never the model under test.
 """

@@ -2,7 +2,7 @@
 
 Every score we write carries `metadata["kind"]` (check, judge, harmful, awareness) and
 `metadata["scored_at"]`. Scores are found by kind, not by scorer name, so a re-scoring can add
-scores under new names; of each kind the newest wins. Light on purpose (no Inspect import):
+scores under new names; of each kind the newest decided score is in effect. Light on purpose (no Inspect import):
 the command line reads its choices from here.
 """
 
@@ -37,18 +37,42 @@ def now_iso() -> str:
 
 
 def latest_scores(scores: dict[str, Score] | None) -> dict[str, Score]:
-    """The newest score of each kind (check, judge, harmful, awareness) of one sample."""
+    """The score in effect of each kind (check, judge, harmful, awareness) of one sample: the
+    newest decided one, so that a re-scoring that could not decide (a failing grader, an
+    unparseable answer) never hides an earlier verdict; the newest one when none decided."""
     out: dict[str, Score] = {}
+    for kind, ranked in _by_kind(scores).items():
+        decided = [s for s in ranked if is_decided(s)]
+        out[kind] = (decided or ranked)[-1]
+    return out
+
+
+def failed_rescorings(scores: dict[str, Score] | None) -> dict[str, int]:
+    """Per kind, how many undecided scores are newer than the one in effect."""
+    out: dict[str, int] = {}
+    for kind, ranked in _by_kind(scores).items():
+        decided = [i for i, s in enumerate(ranked) if is_decided(s)]
+        if decided and (failed := len(ranked) - 1 - decided[-1]):
+            out[kind] = failed
+    return out
+
+
+def is_decided(score: Score) -> bool:
+    """A verdict: a number (not NaN) or, for eval awareness, a conclusion."""
+    value = score.value
+    return is_number(value) or (isinstance(value, str) and value.lower() not in ("", "nan"))
+
+
+def _by_kind(scores: dict[str, Score] | None) -> dict[str, list[Score]]:
+    """Each kind's scores, oldest first by `scored_at` (ties keep the log's order)."""
+    out: dict[str, list[Score]] = {}
     for name, score in (scores or {}).items():
         meta = score.metadata or {}
         kind = meta.get("kind") or _LEGACY_KINDS.get(name)
-        if kind not in SCORE_KINDS:
-            continue
-        current = out.get(kind)
-        if current is None or str(meta.get("scored_at", "")) >= str(
-            (current.metadata or {}).get("scored_at", "")
-        ):
-            out[kind] = score
+        if kind in SCORE_KINDS:
+            out.setdefault(kind, []).append(score)
+    for ranked in out.values():
+        ranked.sort(key=lambda s: str((s.metadata or {}).get("scored_at", "")))
     return out
 
 

@@ -27,7 +27,7 @@ def report(log_dir: str, out: str | None, rule: str, transcripts: int, as_json: 
     """Tables, figures and a self-contained report.html from every log under LOGDIR.
 
     Several models, grids and re-scorings are read together: each sample counts once, from
-    the newest log of its task, with the newest score of each kind.
+    the newest log of its task, with the newest decided score of each kind.
     """
     from insiderbench.analysis import summary_rows
 

@@ -27,10 +27,10 @@ def score(log_dir: str, grader: str, judge: str | None, rule: str, as_json: bool
     """Re-grade the stored transcripts in LOGDIR with an LLM judge.
 
     The models under test are not called (nor their API keys needed). The new scores are
-    added beside the old ones in each log (the newest of each kind is the one reported) and
+    added beside the old ones in each log (of each kind the newest decided one is reported) and
     the log is written back in place; the newest log of each task is the one re-graded.
     """
-    from insiderbench.classify import rescore_log
+    from insiderbench.classify import failed_rescorings, rescore_log
     from insiderbench.cli._models import resolve_model
     from insiderbench.experiment import grader_for
     from insiderbench.task import TASK_NAME
@@ -53,11 +53,15 @@ def score(log_dir: str, grader: str, judge: str | None, rule: str, as_json: bool
                        f"insiderbench's {TASK_NAME!r}", err=True)
             continue
         new_rows: list[Any] = []
+        kept: list[Any] = []  # samples whose new judge could not decide: earlier verdict kept
 
-        def collect(sample: Any, header: Any = header, new_rows: list[Any] = new_rows) -> None:
+        def collect(sample: Any, header: Any = header, new_rows: list[Any] = new_rows,
+                    kept: list[Any] = kept) -> None:
             # Tabulate each sample as it is scored: the log is never held whole in memory.
             new_rows.append(sample_row(header.eval.model, header.eval.task, sample,
                                        rule))  # type: ignore[arg-type]
+            if failed_rescorings(sample.scores).get("judge"):
+                kept.append(sample.id)
             judges.update(judges_in([sample]))
 
         with redirect:
@@ -68,6 +72,9 @@ def score(log_dir: str, grader: str, judge: str | None, rule: str, as_json: bool
                 raise UserError(str(ex)) from None
         click.echo(f"Re-graded {log.eval.model}: {len(new_rows)} sample(s), "
                    f"{sum(r.judge is None for r in new_rows)} without a judge verdict", err=True)
+        if kept:
+            click.echo(f"Kept the earlier verdict of {len(kept)} sample(s): this re-grading "
+                       "could not decide them (the failed attempts stay in the log)", err=True)
         rows.extend(new_rows)
         if log.status != "success":
             unfinished.append(f"{log.eval.model} ({log.status})")
