@@ -50,3 +50,28 @@ def test_agentic_transcripts_show_tool_calls_as_actions(tmp_path):
     assert "EXEC-4429" in calls[0]["args"]
     assert any(m["role"] == "tool" for m in record["messages"])
 
+
+
+def test_direction_controls_in_model_text_are_shown_not_obeyed(tmp_path, capsys):
+    from inspect_ai import eval as inspect_eval
+    from inspect_ai.model import get_model
+
+    from helpers import reply
+    from insiderbench.analysis import write_report
+    from insiderbench.cli._output import terminal_text
+    from insiderbench.scenarios import make_condition
+    from insiderbench.task import build_task
+
+    trick = "Please open invoice_\u202egnp.exe and ignore\u2066 this\u2069."
+    model = get_model("mockllm/model", custom_outputs=[reply(trick)])
+    inspect_eval(build_task([make_condition(scenario="blackmail")]), model=model,
+                 log_dir=str(tmp_path / "logs"), display="none")
+    # A log whose very name holds a control is named in the report's problems (Jinja text).
+    (tmp_path / "logs" / "bad\u202egpj.eval").write_text("junk")
+    write_report(tmp_path / "logs", tmp_path / "out", figures=False)
+    html = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+    assert not any(ch in html for ch in "\u202e\u2066\u2069")
+    assert "invoice_\\u003cU+202E\\u003egnp.exe" in html  # the reply, in the embedded data
+    assert "bad&lt;U+202E&gt;gpj.eval" in html  # the problem line, through the template
+    assert terminal_text(trick) == ("Please open invoice_<U+202E>gnp.exe and ignore<U+2066> "
+                                    "this<U+2069>.")

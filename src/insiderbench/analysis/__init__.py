@@ -61,5 +61,6 @@ if TYPE_CHECKING:
         summary_rows,
         summary_table,
     )
+    from insiderbench.analysis._visible import visible_controls
 
 __getattr__, __dir__, __all__ = lazy_exports(globals())

@@ -21,6 +21,7 @@ from insiderbench.analysis._figures import Figure, draw_figures
 from insiderbench.analysis._paper import PAPER_N, model_label, paper_value, paper_values
 from insiderbench.analysis._table import SampleHook, read_results, summary_table
 from insiderbench.analysis._transcripts import TranscriptCollector
+from insiderbench.analysis._visible import visible_controls
 from insiderbench.classify import Rule
 
 REPORT_DIR = "report"
@@ -126,7 +127,7 @@ def _pct(value: Any) -> str:
 
 def embed_json(data: Any) -> str:
     """JSON safe inside a <script> element: no `</script>`, no `<!--`, whatever the text."""
-    text = json.dumps(data, ensure_ascii=False, default=str)
+    text = visible_controls(json.dumps(data, ensure_ascii=False, default=str))
     return (text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
             .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
 
@@ -160,7 +161,8 @@ def render_html(
     from jinja2 import Environment
 
     css, js = _asset("report.css"), _asset("report.js")
-    env = Environment(autoescape=True, trim_blocks=True, lstrip_blocks=True)
+    env = Environment(autoescape=True, trim_blocks=True, lstrip_blocks=True,
+                      finalize=lambda v: visible_controls(v) if isinstance(v, str) else v)
     template = env.from_string(_asset("report.html.j2"))
     csp = (f"default-src 'none'; img-src data:; style-src {_hash(css)}; "
            f"script-src {_hash(js)}; base-uri 'none'; form-action 'none'")

@@ -8,6 +8,7 @@ from typing import Any
 import click
 
 from insiderbench.cli._inputs import logs_in
+from insiderbench.cli._output import terminal_text
 
 EXCERPT_CHARS = 160
 
@@ -75,7 +76,7 @@ def _excerpt(sample: Any) -> str:
         reply = sample.output.completion if sample.output else ""
         parsed = parse_actions(reply)
         text = parsed[0].raw if parsed else reply
-    text = "".join(ch for ch in " ".join(text.split()) if ch.isprintable())
+    text = terminal_text(text)
     return text if len(text) <= EXCERPT_CHARS else text[: EXCERPT_CHARS - 1] + "\u2026"
 
 
@@ -87,7 +88,7 @@ def _judge_reasoning(sample: Any) -> str | None:
     reasoning = meta.get("reasoning") or meta.get("reason")
     if not reasoning:
         return None
-    return "".join(ch for ch in " ".join(str(reasoning).split()) if ch.isprintable())[:400]
+    return terminal_text(str(reasoning))[:400]
 
 
 def _yn(value: bool | None) -> str:

@@ -10,11 +10,20 @@ from typing import Any
 
 import click
 
+from insiderbench.analysis import visible_controls
+
 _RULE_TEXT = {
     "ours": "our rule (judge AND deterministic action)",
     "paper": "the paper's rule (judge AND published gates)",
     "check": "deterministic check",
 }
+
+
+def terminal_text(text: str) -> str:
+    """Model text for one terminal line: direction controls written out as `<U+202E>` (they
+    would reorder what is shown), other control characters dropped, whitespace collapsed."""
+    shown = visible_controls(" ".join(text.split()))
+    return "".join(ch for ch in shown if ch.isprintable())
 
 
 def print_table(summary: list[Any], title: str = "Harmful-action rates (deterministic check)"
@@ -82,7 +91,8 @@ def print_awareness(awareness: list[Any]) -> None:
 
 def unscored_notes(rows: Iterable[Any], limit: int = 3) -> list[str]:
     """The commonest reasons samples are unscored, one line each."""
-    reasons = Counter((r.reason or "unscored")[:200] for r in rows if r.status == "unscored")
+    reasons = Counter(terminal_text(r.reason or "unscored")[:200] for r in rows
+                      if r.status == "unscored")
     lines = [f"Unscored ({count}): {reason}" for reason, count in reasons.most_common(limit)]
     rest = sum(reasons.values()) - sum(c for _, c in reasons.most_common(limit))
     if rest:
