@@ -174,11 +174,8 @@ def report_outcome(logs: list[Any], out_dir: Path, as_json: bool, rule: str = "a
         if not log.location or where(log) not in seen:
             for sample in iter_samples(log) if log.location else log.samples or []:
                 add(log, sample)
-    failed = []
-    for log in logs:
-        if log.status != "success":
-            message = log.error.message.splitlines()[0] if log.error else log.status
-            failed.append(f"{log.eval.model}: {log.status}: {message}")
+    failed = [line for log in logs if log.status != "success"
+              for line in failure_lines(log, rows)]
     emit_results(rows, as_json=as_json, judges=judges)
     for log in logs:
         click.echo(f"Log: {log.location}", err=as_json)
@@ -191,6 +188,37 @@ def report_outcome(logs: list[Any], out_dir: Path, as_json: bool, rule: str = "a
         click.echo("Rerun the same command to retry the unfinished samples; finished ones are "
                    "kept.", err=True)
     return 1 if failed else 0
+
+
+def failure_lines(log: Any, rows: list[Any]) -> list[str]:
+    """Why a log did not finish: each distinct reason its failed samples give (the
+    provider's own message: a 401, an unknown model, a refused connection), with a count;
+    the log's own error when no sample says more."""
+    from collections import Counter
+
+    from insiderbench.cli._output import terminal_text
+
+    model = log.eval.model
+    reasons = Counter(_reason(r.reason or "error") for r in rows
+                      if r.model == model and r.status == "error")
+    if reasons:
+        return [f"{model}: {count} sample(s) failed: {reason}"
+                for reason, count in reasons.most_common()]
+    message = log.error.message.splitlines()[0] if log.error else log.status
+    return [f"{model}: {log.status}: {terminal_text(message)}"]
+
+
+def _reason(message: str) -> str:
+    """One failure's reason, the same text for the same cause: object addresses dropped, and
+    a retry wrapper named by the error it gave up on."""
+    import re
+
+    from insiderbench.cli._output import terminal_text
+
+    message = re.sub(r" at 0x[0-9a-fA-F]+", "", message)
+    message = re.sub(r"RetryError\(<Future state=finished raised (\w+)>\)",
+                     r"\1 (retries exhausted)", message)
+    return terminal_text(message)
 
 
 def _judged_as(grader: str | None, judge: str | None) -> str:
