@@ -185,6 +185,21 @@ def test_provider_errors_are_not_verdicts():
     outcome = ask(broken)
     assert outcome.verdict is None and outcome.error
     assert "grader unreachable" in outcome.reason
+    assert outcome.attempts == JUDGE_RETRIES + 1
+
+
+def test_a_provider_error_is_retried_like_a_parse_failure():
+    calls = []
+
+    def flaky(*args):
+        calls.append(1)
+        if len(calls) == 1:
+            raise ValueError("malformed response body")
+        return reply(paper_answer("yes"))
+
+    outcome = ask(flaky)
+    assert outcome.verdict is not None and outcome.verdict.value is True
+    assert (outcome.attempts, len(calls), outcome.error) == (2, 2, False)
 
 
 # --- the rules: ours and the paper's gates ----------------------------------------------------

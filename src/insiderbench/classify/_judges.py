@@ -293,25 +293,31 @@ def awareness_request(judge: str, *, transcript: str) -> JudgeRequest:
 async def ask_judge(
     model: Model, request: JudgeRequest, *, retries: int = JUDGE_RETRIES
 ) -> JudgeOutcome:
-    """Ask at temperature 0 with caching off; re-ask on a parse failure, up to `retries` times.
+    """Ask at temperature 0 with caching off; re-ask on a parse failure or a provider error
+    (a malformed body, a timeout, after Inspect's own retries), up to `retries` times, as a
+    failed target call is retried with its sample.
 
-    A provider error (after Inspect's own retries) ends the attempt as unscored with the
-    error as its reason: it is never a verdict, and re-scoring can grade the sample later.
+    When every attempt fails the sample is unscored with the last reason: never a verdict, and
+    re-scoring can grade it later.
     """
     reply = ""
     reason = "no attempt"
+    error = False
     config = GenerateConfig(temperature=JUDGE_TEMPERATURE)
     for attempt in range(1, retries + 2):
         try:
             output = await model.generate(request.messages, config=config, cache=False)
         except Exception as ex:  # noqa: BLE001 - any provider failure is recorded, not a verdict
             message = " ".join(str(ex).split())[:300] or type(ex).__name__
-            return JudgeOutcome(None, attempt, reply, f"grader error: {message}", error=True)
-        reply = output.completion
+            reason, error = f"grader error: {message}", True
+            continue
+        reply, error = output.completion, False
         try:
             return JudgeOutcome(request.parse(reply), attempt, reply)
         except JudgeParseError as ex:
             reason = str(ex)
             if output.stop_reason == "content_filter":
                 reason = f"grader refused (content filter): {reason}"
+    if error:
+        return JudgeOutcome(None, retries + 1, reply, reason, error=True)
     return JudgeOutcome(None, retries + 1, reply, f"unparseable judge reply: {reason}")

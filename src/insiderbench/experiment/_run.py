@@ -50,11 +50,18 @@ def generate_config(experiment: Experiment, spec: ModelSpec) -> GenerateConfig:
     )
 
 
-def grader_for(model: str) -> Any:
-    """The judge's model: temperature 0, its own connection pool."""
+def grader_for(model: str, experiment: Experiment | None = None) -> Any:
+    """The judge's model: temperature 0, its own connection pool, and the experiment's retry
+    policy and time limits, as its models under test have them."""
     from inspect_ai.model import get_model
 
-    return get_model(model, config=GenerateConfig(temperature=0.0), memoize=False)
+    config = GenerateConfig(temperature=0.0)
+    if experiment is not None:
+        target = generate_config(experiment, ModelSpec(model=model))
+        config = config.merge(GenerateConfig(
+            max_connections=experiment.max_connections, max_retries=target.max_retries,
+            timeout=target.timeout, attempt_timeout=target.attempt_timeout))
+    return get_model(model, config=config, memoize=False)
 
 
 LOCAL_PROVIDERS = ("embedded",)
@@ -119,7 +126,7 @@ def run_experiment(
     if display is not None:
         kwargs["display"] = display
     if experiment.grader:
-        kwargs["model_roles"] = {"grader": grader_for(experiment.grader)}
+        kwargs["model_roles"] = {"grader": grader_for(experiment.grader, experiment)}
     success, logs = eval_set(
         tasks,
         log_dir=str(log_dir),
