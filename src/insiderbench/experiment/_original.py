@@ -78,7 +78,7 @@ def convert_original(
     for key, value in glob.items():
         if key == "models":
             models = []
-            for i, m in enumerate(value or []):
+            for i, m in enumerate(_listed(value, ("global", "models"))):
                 try:
                     inspect_name, note = map_model(str(m), providers)
                 except ValueError as ex:
@@ -122,7 +122,7 @@ def convert_original(
         out["models"] = specs
 
     grids = []
-    for i, expansion in enumerate(data.get("expansions") or []):
+    for i, expansion in enumerate(_listed(data.get("expansions"), ("expansions",))):
         if not isinstance(expansion, dict):
             raise OriginalFormatError("an expansion must be a mapping", ("expansions", i))
         if expansion.get("enabled", True) is False:
@@ -132,7 +132,11 @@ def convert_original(
             if key not in ("name", "description", "enabled", "variables"):
                 ignored.append(f"expansions[{i}].{key}")
         grid: dict[str, Any] = {}
-        for key, value in (expansion.get("variables") or {}).items():
+        variables = expansion.get("variables") or {}
+        if not isinstance(variables, dict):
+            raise OriginalFormatError("variables must be a mapping of factor lists",
+                                      ("expansions", i, "variables"))
+        for key, value in variables.items():
             target = {
                 "scenarios": "scenarios",
                 "goal_types": "goal_types",
@@ -179,3 +183,12 @@ def convert_original(
             dict.fromkeys(ignored)
         ))
     return out, warnings, origin
+
+
+def _listed(value: Any, loc: Path) -> list[Any]:
+    """A list the format requires (none counts as empty); anything else is an error at `loc`."""
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise OriginalFormatError(f"must be a list, not {type(value).__name__}", loc)
+    return value
