@@ -7,6 +7,7 @@ of the pipeline run for real.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import os
 import secrets
@@ -88,6 +89,11 @@ def load_llama(name: str = "smollm2") -> Any:
         if name not in _loaded:
             from llama_cpp import Llama
 
+            if not _loaded:
+                # Free the model while llama_cpp is still importable: left to the garbage
+                # collector at interpreter exit, its __del__ finds the library torn down.
+                atexit.register(_unload)
+
             with quiet_native_stderr():
                 _loaded[name] = Llama(
                     model_path=str(weights_path(name)),
@@ -102,6 +108,14 @@ def load_llama(name: str = "smollm2") -> Any:
 
             _loaded[name].set_cache(LlamaRAMCache(capacity_bytes=PROMPT_CACHE_BYTES))
         return _loaded[name]
+
+
+def _unload() -> None:
+    with _lock:
+        for llama in _loaded.values():
+            with contextlib.suppress(Exception):
+                llama.close()
+        _loaded.clear()
 
 
 @modelapi(name="embedded")
