@@ -111,7 +111,8 @@ class Browser:
         self.path = path or chromium_path()
         if self.path is None:
             raise FileNotFoundError("chromium")
-        self._profile = tempfile.TemporaryDirectory(prefix="ib-chromium-")
+        self._profile = tempfile.TemporaryDirectory(prefix="ib-chromium-",
+                                                    ignore_cleanup_errors=True)
         self.proc: subprocess.Popen[bytes] | None = None
         self.ws: Any = None
 
@@ -171,4 +172,14 @@ class Browser:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+        # Chromium's helper processes can outlive the browser for a moment and still write to
+        # the profile: retry the removal, then leave what remains to the system's /tmp.
+        for _ in range(10):
+            try:
+                shutil.rmtree(self._profile.name)
+                break
+            except FileNotFoundError:
+                break
+            except OSError:
+                time.sleep(0.3)
         self._profile.cleanup()

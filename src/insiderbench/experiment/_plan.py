@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -64,14 +63,10 @@ class Plan(BaseModel):
     unread_logs: list[str] = []
 
 
-@lru_cache(maxsize=1)
 def _tokenizer() -> Any:
-    from llama_cpp import Llama
+    from insiderbench.providers import load_tokenizer
 
-    from insiderbench.providers import quiet_native_stderr, weights_path
-
-    with quiet_native_stderr():
-        return Llama(model_path=str(weights_path()), vocab_only=True, verbose=False)
+    return load_tokenizer()
 
 
 def count_tokens(text: str) -> int:

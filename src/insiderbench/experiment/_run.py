@@ -50,18 +50,15 @@ def generate_config(experiment: Experiment, spec: ModelSpec) -> GenerateConfig:
     )
 
 
-def grader_for(model: str, experiment: Experiment | None = None) -> Any:
-    """The judge's model: temperature 0, its own connection pool, and the experiment's retry
-    policy and time limits, as its models under test have them."""
+def grader_for(model: str) -> Any:
+    """The judge's model: temperature 0, its own connection pool.
+
+    Its config is part of the task's identity to eval_set (model roles are hashed): anything
+    added here would make a rerun into an existing log dir generate every sample again.
+    """
     from inspect_ai.model import get_model
 
-    config = GenerateConfig(temperature=0.0)
-    if experiment is not None:
-        target = generate_config(experiment, ModelSpec(model=model))
-        config = config.merge(GenerateConfig(
-            max_connections=experiment.max_connections, max_retries=target.max_retries,
-            timeout=target.timeout, attempt_timeout=target.attempt_timeout))
-    return get_model(model, config=config, memoize=False)
+    return get_model(model, config=GenerateConfig(temperature=0.0), memoize=False)
 
 
 LOCAL_PROVIDERS = ("embedded",)
@@ -126,7 +123,7 @@ def run_experiment(
     if display is not None:
         kwargs["display"] = display
     if experiment.grader:
-        kwargs["model_roles"] = {"grader": grader_for(experiment.grader, experiment)}
+        kwargs["model_roles"] = {"grader": grader_for(experiment.grader)}
     success, logs = eval_set(
         tasks,
         log_dir=str(log_dir),

@@ -11,6 +11,7 @@ if TYPE_CHECKING:
         EmbeddedModel,
         EmbeddedModelError,
         load_llama,
+        load_tokenizer,
         quiet_native_stderr,
         weights_path,
     )

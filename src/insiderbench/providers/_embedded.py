@@ -110,6 +110,21 @@ def load_llama(name: str = "smollm2") -> Any:
         return _loaded[name]
 
 
+def load_tokenizer(name: str = "smollm2") -> Any:
+    """The model's tokenizer alone (vocab only: no weights in memory), once per process."""
+    key = f"{name}:vocab"
+    with _lock:
+        if key not in _loaded:
+            from llama_cpp import Llama
+
+            if not _loaded:
+                atexit.register(_unload)
+            with quiet_native_stderr():
+                _loaded[key] = Llama(model_path=str(weights_path(name)), vocab_only=True,
+                                     verbose=False)
+        return _loaded[key]
+
+
 def _unload() -> None:
     with _lock:
         for llama in _loaded.values():
