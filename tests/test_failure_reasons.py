@@ -42,7 +42,7 @@ def test_the_reason_of_failed_calls_is_printed(server, tmp_path, capsys, monkeyp
         monkeypatch.setenv(key, value)
     code, _out, err = run_cli(capsys, "run", "--model", model, "-s", "murder", "-s", "leaking",
                               "--samples", "2", "--log-dir", str(tmp_path), "--max-retries",
-                              "0", "--retry-on-error", "0", "--timeout", "20")
+                              "0", "--retry-on-error", "0", "--timeout", "20", "--json")
     assert code == 1
     lines = [ln for ln in err.splitlines() if ln.startswith("Error: not finished:")]
     assert len(lines) == 1, err  # one line per distinct reason

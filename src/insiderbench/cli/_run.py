@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import re
 import sys
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +26,7 @@ from insiderbench.cli._options import (
     experiment_source_options,
     judge_options,
 )
+from insiderbench.cli._output import emit_results, judges_in, terminal_text
 
 
 @click.command()
@@ -137,7 +140,6 @@ def report_outcome(logs: list[Any], out_dir: Path, as_json: bool, rule: str = "a
     back once; only when the report cannot be written are they read on their own.
     """
     from insiderbench.analysis import iter_samples, sample_row
-    from insiderbench.cli._output import emit_results, judges_in
     from insiderbench.cli._report import run_report
 
     rows: list[Any] = []
@@ -174,8 +176,7 @@ def report_outcome(logs: list[Any], out_dir: Path, as_json: bool, rule: str = "a
         if not log.location or where(log) not in seen:
             for sample in iter_samples(log) if log.location else log.samples or []:
                 add(log, sample)
-    failed = [line for log in logs if log.status != "success"
-              for line in failure_lines(log, rows)]
+    failed = failure_lines([log for log in logs if log.status != "success"], rows)
     emit_results(rows, as_json=as_json, judges=judges)
     for log in logs:
         click.echo(f"Log: {log.location}", err=as_json)
@@ -190,31 +191,27 @@ def report_outcome(logs: list[Any], out_dir: Path, as_json: bool, rule: str = "a
     return 1 if failed else 0
 
 
-def failure_lines(log: Any, rows: list[Any]) -> list[str]:
-    """Why a log did not finish: each distinct reason its failed samples give (the
-    provider's own message: a 401, an unknown model, a refused connection), with a count;
-    the log's own error when no sample says more."""
-    from collections import Counter
-
-    from insiderbench.cli._output import terminal_text
-
-    model = log.eval.model
-    reasons = Counter(_reason(r.reason or "error") for r in rows
-                      if r.model == model and r.status == "error")
-    if reasons:
-        return [f"{model}: {count} sample(s) failed: {reason}"
-                for reason, count in reasons.most_common()]
-    message = log.error.message.splitlines()[0] if log.error else log.status
-    return [f"{model}: {log.status}: {terminal_text(message)}"]
+def failure_lines(failed_logs: list[Any], rows: list[Any]) -> list[str]:
+    """Why the logs did not finish, per model: each distinct reason its failed samples give
+    (the provider's own message: a 401, an unknown model, a refused connection) with a
+    count, once however many of its logs failed; else each log's own error."""
+    errors = Counter((r.model, _reason(r.reason or "error")) for r in rows
+                     if r.status == "error")
+    lines: list[str] = []
+    for log in failed_logs:
+        model = log.eval.model
+        reasons = [(reason, n) for (m, reason), n in errors.most_common() if m == model]
+        if reasons:
+            lines += [f"{model}: {n} sample(s) failed: {reason}" for reason, n in reasons]
+        else:
+            message = log.error.message.splitlines()[0] if log.error else log.status
+            lines.append(f"{model}: {log.status}: {terminal_text(message)}")
+    return list(dict.fromkeys(lines))
 
 
 def _reason(message: str) -> str:
     """One failure's reason, the same text for the same cause: object addresses dropped, and
     a retry wrapper named by the error it gave up on."""
-    import re
-
-    from insiderbench.cli._output import terminal_text
-
     message = re.sub(r" at 0x[0-9a-fA-F]+", "", message)
     message = re.sub(r"RetryError\(<Future state=finished raised (\w+)>\)",
                      r"\1 (retries exhausted)", message)
