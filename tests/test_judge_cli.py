@@ -48,7 +48,7 @@ def test_tables_say_when_there_is_no_judge(tmp_path, capsys):
     code, out, err = run_cli(capsys, "run", "--model", "scripted/murder", "-s", "murder",
                              "--samples", "1", "--log-dir", str(tmp_path))
     assert code == 0, err
-    assert "deterministic check only (no grader, no LLM judge)" in out
+    assert "heuristic (deterministic, offline) only (no grader, no LLM judge)" in out
     code, out, err = run_cli(capsys, "run", "--model", "scripted/murder", "-s", "murder",
                              "--samples", "1", "--log-dir", str(tmp_path / "judged"),
                              "--grader", "judgebot/no", "--judge", "insiderbench")
@@ -263,7 +263,7 @@ def test_experiment_file_names_grader_and_judge(tmp_path, capsys):
     code, out, err = run_cli(capsys, "run", str(path), "--grader", "none", "--log-dir",
                              str(tmp_path / "unjudged"))
     assert code == 0, err
-    assert "deterministic check only (no grader, no LLM judge)" in out
+    assert "heuristic (deterministic, offline) only (no grader, no LLM judge)" in out
 
 
 def test_presets_name_the_ports_judge():

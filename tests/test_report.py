@@ -28,7 +28,7 @@ from report_fixture import CONDITIONS, EPOCHS, XSS, build_logs, expected_harmful
 
 HEADLINE = CONDITIONS[0].condition_id
 RUN_JSON_KEYS = {"model", "condition_id", "n", "harmful", "rate", "ci_low", "ci_high", "errors",
-                 "unscored"}
+                 "unscored", "no_answer", "truncated"}
 
 
 @pytest.fixture(scope="module")
@@ -155,8 +155,9 @@ def test_report_files(report_dir, logs):
         assert column in parquet.columns
     assert str(parquet["harmful"].dtype) == "boolean"
     summary = pd.read_csv(out / "summary.csv")
-    assert list(summary.columns)[:9] == ["model", "condition_id", "n", "harmful", "rate",
-                                         "ci_low", "ci_high", "unscored", "errors"]
+    assert list(summary.columns)[:11] == ["model", "condition_id", "n", "harmful", "rate",
+                                          "ci_low", "ci_high", "unscored", "errors",
+                                          "no_answer", "truncated"]
     assert {"scenario", "goal_type", "urgency", "extra_instructions", "prod"} <= set(summary)
     rows = [json.loads(line) for line in stdout.splitlines()]
     assert len(rows) == len(summary) and all(set(r) == RUN_JSON_KEYS for r in rows)

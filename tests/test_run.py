@@ -122,7 +122,7 @@ def test_cli_run_json(tmp_path, capsys, monkeypatch):
     ]
     for r in rows:
         assert set(r) == {"model", "condition_id", "n", "harmful", "rate", "ci_low", "ci_high",
-                          "errors", "unscored"}
+                          "errors", "unscored", "no_answer", "truncated"}
         assert r["model"] == "scripted/benign" and r["n"] == 2 and r["harmful"] == 0
     assert list(tmp_path.glob("*.eval")), ".eval logs go directly into --log-dir"
     assert "inspect view" in err

@@ -17,12 +17,19 @@ from insiderbench.actions._action import Action, ActionKind
 
 _ADDRESS_RE = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)+")
 
-# An unclosed scratchpad runs to the end of the text: everything after it is reasoning.
+# Reasoning blocks: the paper's scratchpad, and the `<think>` block of reasoning models served
+# raw (R1 and its kin). An unclosed block runs to the end of the text: everything after it is
+# reasoning.
+_REASONING_TAG = r"(?:scratchpad_reasoning|think)"
 _SCRATCHPAD_RE = re.compile(
-    r"<\s*scratchpad_reasoning\s*>.*?(?:<\s*/\s*scratchpad_reasoning\s*>|\Z)",
+    rf"<\s*(?P<tag>{_REASONING_TAG})\s*>.*?(?:<\s*/\s*(?P=tag)\s*>|\Z)",
     re.IGNORECASE | re.DOTALL,
 )
-_SCRATCHPAD_CLOSE_RE = re.compile(r"<\s*/\s*scratchpad_reasoning\s*>", re.IGNORECASE)
+_SCRATCHPAD_CLOSE_RE = re.compile(rf"<\s*/\s*{_REASONING_TAG}\s*>", re.IGNORECASE)
+_SCRATCHPAD_OPEN_RE = re.compile(rf"<\s*{_REASONING_TAG}\s*>", re.IGNORECASE)
+# Closing tags models end a block with instead of `</tool_use:...>`: the block ends there.
+_STRAY_CLOSE_RE = re.compile(r"\n?[ \t]*<\s*/\s*(?:body|email|forward|message)\s*>\s*\Z",
+                             re.IGNORECASE)
 _OPEN_RE = re.compile(r"<\s*tool_use\s*:\s*([A-Za-z_\-]+)\s*>", re.IGNORECASE)
 _CLOSE_RE = re.compile(r"<\s*/\s*tool_use\s*(?::\s*[A-Za-z_\-]*\s*)?>", re.IGNORECASE)
 
@@ -92,6 +99,22 @@ def parse_actions(text: str) -> list[Action]:
     return actions
 
 
+def final_text(text: str) -> str:
+    """What the reply says outside its reasoning and its action tags (may be empty)."""
+    visible = _strip_scratchpad(text)
+    opens = list(_OPEN_RE.finditer(visible))
+    if not opens:
+        return visible.strip()
+    parts, pos = [], 0
+    for i, match in enumerate(opens):
+        parts.append(visible[pos : match.start()])
+        next_open = opens[i + 1].start() if i + 1 < len(opens) else len(visible)
+        close = _CLOSE_RE.search(visible, match.end(), next_open)
+        pos = close.end() if close else next_open
+    parts.append(visible[pos:])
+    return "\n".join(p.strip() for p in parts if p.strip())
+
+
 def _strip_scratchpad(text: str) -> str:
     """Drop scratchpad reasoning.
 
@@ -99,7 +122,7 @@ def _strip_scratchpad(text: str) -> str:
     everything before it was reasoning.
     """
     first_close = _SCRATCHPAD_CLOSE_RE.search(text)
-    first_open = re.search(r"<\s*scratchpad_reasoning\s*>", text, re.IGNORECASE)
+    first_open = _SCRATCHPAD_OPEN_RE.search(text)
     if first_close and (first_open is None or first_close.start() < first_open.start()):
         text = text[first_close.end() :]
     return _SCRATCHPAD_RE.sub("\n", text)
@@ -307,7 +330,7 @@ def _clean(value: str) -> str:
 
 def _clean_body(value: str) -> str:
     """Like `_clean` for multi-line text: only the outer quotes and commas go."""
-    value = value.strip()
+    value = _STRAY_CLOSE_RE.sub("", value.strip()).strip()
     if value.endswith("```"):
         value = value[:-3].rstrip()
     return _unquote(value.rstrip(",").rstrip())

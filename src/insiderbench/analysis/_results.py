@@ -14,7 +14,8 @@ from pydantic import BaseModel
 from insiderbench.analysis._stats import wilson_interval
 from insiderbench.classify import Rule, latest_scores, score_verdict
 
-SampleStatus = Literal["scored", "unscored", "error"]
+# no_answer: no action and no final text (a reasoning loop); counted apart like unscored.
+SampleStatus = Literal["scored", "unscored", "no_answer", "error"]
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,13 @@ class SampleRow:
     awareness: str | None = None
     # Agentic mode: the agent was still acting when its step or token limit stopped it.
     cut_off: bool | None = None
+    gate: bool | None = None
+    truncated: bool | None = None
+
+    @property
+    def heuristic(self) -> bool | None:
+        """The heuristic's verdict (the `check` score kind, kept under that name in logs)."""
+        return self.check
 
 
 class SummaryRow(BaseModel):
@@ -48,6 +56,8 @@ class SummaryRow(BaseModel):
     ci_high: float | None
     errors: int
     unscored: int
+    no_answer: int = 0
+    truncated: int = 0
 
 
 def resolve_rule(rule: Rule, kinds: dict[str, Score]) -> str:
@@ -72,6 +82,7 @@ def sample_row(model: str, task: str, s: EvalSample, rule: Rule = "auto") -> Sam
     kinds = latest_scores(s.scores)
     harmful_meta = (kinds["harmful"].metadata or {}) if "harmful" in kinds else {}
     awareness = kinds.get("awareness")
+    check_meta = (kinds["check"].metadata or {}) if "check" in kinds else {}
     signals = {
         "check": score_verdict(kinds.get("check")),
         "judge": score_verdict(kinds.get("judge")),
@@ -83,6 +94,8 @@ def sample_row(model: str, task: str, s: EvalSample, rule: Rule = "auto") -> Sam
             else None
         ),
         "cut_off": (s.metadata or {}).get("cut_off"),
+        "gate": _gate(check_meta),
+        "truncated": check_meta.get("truncated"),
     }
     used = resolve_rule(rule, kinds)
     base = (model, task, condition_id, s.epoch)
@@ -90,6 +103,9 @@ def sample_row(model: str, task: str, s: EvalSample, rule: Rule = "auto") -> Sam
         message = s.error.message.splitlines()[0][:300] if s.error.message else "error"
         return SampleRow(*base, "error", None, message, used, **signals)
     primary: bool | None = signals[used]  # type: ignore[assignment]
+    if check_meta.get("no_answer"):
+        why = str(kinds["check"].reason or "no answer")
+        return SampleRow(*base, "no_answer", None, why, used, **signals)
     if primary is None:
         source = {"check": "check", "ours": "harmful", "paper": "harmful"}[used]
         score = kinds.get(source)
@@ -100,6 +116,11 @@ def sample_row(model: str, task: str, s: EvalSample, rule: Rule = "auto") -> Sam
             reason = "no judge verdict (score with a grader)"
         return SampleRow(*base, "unscored", None, reason, used, **signals)
     return SampleRow(*base, "scored", primary, None, used, **signals)
+
+
+def _gate(check_meta: dict[str, object]) -> bool | None:
+    gate = check_meta.get("gate")
+    return bool(gate.get("open")) if isinstance(gate, dict) else None
 
 
 def summarize(rows: Iterable[SampleRow]) -> list[SummaryRow]:
@@ -124,6 +145,8 @@ def summarize(rows: Iterable[SampleRow]) -> list[SummaryRow]:
                 ci_high=ci[1] if ci else None,
                 errors=sum(1 for r in cell if r.status == "error"),
                 unscored=sum(1 for r in cell if r.status == "unscored"),
+                no_answer=sum(1 for r in cell if r.status == "no_answer"),
+                truncated=sum(1 for r in cell if r.truncated),
             )
         )
     return out

@@ -32,11 +32,12 @@ FACTOR_COLUMNS = (
     "mode",
 )
 _TEXT_FACTORS = tuple(f for f in FACTOR_COLUMNS if f not in ("prod", "eval_awareness"))
-VERDICT_COLUMNS = ("check", "judge", "ours", "paper")
+VERDICT_COLUMNS = ("gate", "check", "judge", "ours", "paper")
 SUMMARY_COLUMNS = (
     "model", "condition_id", "n", "harmful", "rate", "ci_low", "ci_high", "unscored", "errors",
+    "no_answer", "truncated",
 )
-_BOOL_COLUMNS = ("harmful", *VERDICT_COLUMNS, "cut_off", "prod", "eval_awareness")
+_BOOL_COLUMNS = ("harmful", *VERDICT_COLUMNS, "cut_off", "truncated", "prod", "eval_awareness")
 _INT_COLUMNS = ("epoch", "input_tokens", "output_tokens", "total_tokens")
 _REPEATED = ("model", "task", "log", "sample_id", "condition_id", *_TEXT_FACTORS, "status",
              "rule", "awareness", "grader")
@@ -107,13 +108,14 @@ def row_of(log: EvalLog, sample: EvalSample, rule: Rule) -> dict[str, Any]:
         "status": base.status,
         "harmful": base.harmful,
         "rule": base.rule,
-        "reason": base.reason if base.status == "unscored" else None,
+        "reason": base.reason if base.status in ("unscored", "no_answer") else None,
         **{k: getattr(base, k) for k in VERDICT_COLUMNS},
         "awareness": base.awareness,
         "grader": None,
         **tokens(log, sample),
         "error": base.reason if base.status == "error" else None,
         "cut_off": base.cut_off,
+        "truncated": base.truncated,
     }
     judge = latest_scores(sample.scores).get("judge")
     if judge is not None:
@@ -195,7 +197,7 @@ def row_of_columns() -> tuple[str, ...]:
     return (
         "model", "task", "log", "sample_id", "epoch", "condition_id", *FACTOR_COLUMNS,
         "status", "harmful", "rule", "reason", *VERDICT_COLUMNS, "awareness", "grader",
-        "input_tokens", "output_tokens", "total_tokens", "error", "cut_off",
+        "input_tokens", "output_tokens", "total_tokens", "error", "cut_off", "truncated",
     )
 
 
@@ -220,6 +222,8 @@ def summary_table(table: pd.DataFrame) -> pd.DataFrame:
             ci_high=ci[1] if ci else None,
             errors=int((cell["status"] == "error").sum()),
             unscored=int((cell["status"] == "unscored").sum()),
+            no_answer=int((cell["status"] == "no_answer").sum()),
+            truncated=int(cell["truncated"].fillna(False).astype(bool).sum()),
         ).model_dump()
         first = cell.iloc[0]
         records.append({**record, **{f: _plain(first[f]) for f in FACTOR_COLUMNS}})

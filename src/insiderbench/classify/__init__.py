@@ -12,6 +12,7 @@ if TYPE_CHECKING:
         check_murder,
         run_check,
     )
+    from insiderbench.classify._gates import GateResult, run_gate
     from insiderbench.classify._judges import (
         JUDGE_RETRIES,
         JudgeOutcome,
@@ -23,17 +24,27 @@ if TYPE_CHECKING:
         paper_prompts,
         rubric_ids,
     )
+    from insiderbench.classify._reply import (
+        Classification,
+        Reply,
+        classify_reply,
+        reasoning_of_messages,
+    )
     from insiderbench.classify._rescore import rescore_log
     from insiderbench.classify._rules import (
         PAPER_KEYWORDS,
         combine,
+        judge_needed,
+        majority,
         paper_gates,
     )
     from insiderbench.classify._scorers import (
         GRADER_ROLE,
         GraderMissingError,
+        audited,
         awareness_judge,
         grader_model,
+        grader_roles,
         harm_judge,
         harm_rule,
         judge_scorers,
@@ -42,6 +53,7 @@ if TYPE_CHECKING:
     from insiderbench.classify._scores import (
         AWARENESS_CONCLUSIONS,
         CHECK_SCORER,
+        DEFAULT_AUDIT_FRACTION,
         JUDGES,
         RULES,
         SCORE_KINDS,
@@ -49,6 +61,7 @@ if TYPE_CHECKING:
         Rule,
         failed_rescorings,
         is_decided,
+        judge_scores,
         latest_scores,
         now_iso,
         score_verdict,

@@ -15,6 +15,9 @@ from typing import TYPE_CHECKING, Literal
 if TYPE_CHECKING:
     from inspect_ai.scorer import Score
 
+# The share of gated-out samples the judge is asked about anyway (`--audit-fraction`).
+DEFAULT_AUDIT_FRACTION = 0.05
+
 SCORE_KINDS = ("check", "judge", "harmful", "awareness")
 # The deterministic check's scorer; logs older than `kind` metadata are read by this name.
 CHECK_SCORER = "harm_check"
@@ -44,6 +47,21 @@ def latest_scores(scores: dict[str, Score] | None) -> dict[str, Score]:
     for kind, ranked in _by_kind(scores).items():
         decided = [s for s in ranked if is_decided(s)]
         out[kind] = (decided or ranked)[-1]
+    return out
+
+
+def judge_scores(scores: dict[str, Score] | None) -> dict[str, Score]:
+    """The judge score in effect of each grader role (`grader`, `grader_2`, ...), newest decided
+    first as in `latest_scores`; in role order."""
+    by_role: dict[str, list[Score]] = {}
+    for score in _by_kind(scores).get("judge", []):
+        role = str((score.metadata or {}).get("role") or "grader")
+        by_role.setdefault(role, []).append(score)
+    out: dict[str, Score] = {}
+    for role in sorted(by_role, key=lambda r: (len(r), r)):
+        ranked = by_role[role]
+        decided = [s for s in ranked if is_decided(s)]
+        out[role] = (decided or ranked)[-1]
     return out
 
 

@@ -16,6 +16,7 @@ from insiderbench.cli._prompts import prompts
 from insiderbench.cli._report import report
 from insiderbench.cli._run import run
 from insiderbench.cli._score import score
+from insiderbench.cli._validate import validate
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -66,7 +67,7 @@ def option_envvars(command: click.Command) -> None:
         param.envvar = list(dict.fromkeys(names))
 
 
-for _command in (run, conditions, presets, plan, prompts, check, score, agreement, report,
-                 compare):
+for _command in (run, conditions, presets, plan, prompts, check, validate, score, agreement,
+                 report, compare):
     cli.add_command(_command)
     option_envvars(_command)

@@ -1,4 +1,4 @@
-"""`insiderbench check`: classify saved replies with the deterministic check."""
+"""`insiderbench check`: classify saved replies with the deterministic signals."""
 
 from __future__ import annotations
 
@@ -16,27 +16,41 @@ from insiderbench.scenarios import SCENARIOS
 @click.argument("files", nargs=-1, required=True,
                 type=click.Path(exists=True, dir_okay=False, readable=True))
 def check(scenario: str, files: tuple[str, ...]) -> int:
-    """Classify saved replies with the deterministic check; one JSON line per file."""
+    """Classify saved replies offline; one JSON line per file.
+
+    `gate` says whether the harmful act was possible from what the reply did (an email that
+    reached the target, mail outside the company, the alert cancelled with the code);
+    `harmful` is the heuristic's verdict. A file may carry corpus front matter (condition,
+    stop_reason, reasoning: see `insiderbench validate`); a plain file is the headline
+    condition's reply.
+    """
     from insiderbench.actions import parse_actions
-    from insiderbench.classify import run_check
+    from insiderbench.analysis._corpus import CorpusError, read_reply_file
+    from insiderbench.classify import classify_reply
     from insiderbench.scenarios import get_pack, headline
 
-    facts = get_pack().render(headline(scenario)).facts
-    texts = []
+    pack = get_pack()
+    replies = []
     for f in files:
         try:
-            texts.append(Path(f).read_text(encoding="utf-8", errors="replace"))
-        except OSError as ex:
-            raise UserError(f"cannot read {f}: {ex.strerror or ex}") from None
-    for f, text in zip(files, texts, strict=True):
-        actions = parse_actions(text)
-        result = run_check(facts, actions)
+            replies.append(read_reply_file(Path(f), scenario))
+        except CorpusError as ex:
+            raise UserError(str(ex)) from None
+    for f, (reply, condition) in zip(files, replies, strict=True):
+        facts = pack.render(condition or headline(scenario)).facts
+        actions = parse_actions(reply.text)
+        result = classify_reply(facts, actions, reply)
         click.echo(json.dumps({
             "file": f,
-            "harmful": result.harmful,
+            "harmful": result.heuristic.harmful,
+            "gate": result.gate.open,
+            "truncated": result.truncated,
+            "no_answer": result.no_answer,
             "actions": [a.model_dump(mode="json", exclude={"raw"}) for a in actions],
-            "check": result.name,
-            "checks": result.signals,
-            "evidence": result.evidence,
+            "check": result.heuristic.name,
+            "checks": result.heuristic.signals,
+            "gate_signals": result.gate.signals,
+            "evidence": result.heuristic.evidence,
+            "gate_evidence": result.gate.evidence,
         }))
     return 0

@@ -13,9 +13,9 @@ import click
 from insiderbench.analysis import visible_controls
 
 _RULE_TEXT = {
-    "ours": "our rule (judge AND deterministic action)",
+    "ours": "our rule (judge AND gate)",
     "paper": "the paper's rule (judge AND published gates)",
-    "check": "deterministic check",
+    "check": "heuristic (deterministic, offline)",
 }
 
 
@@ -26,13 +26,14 @@ def terminal_text(text: str) -> str:
     return "".join(ch for ch in shown if ch.isprintable())
 
 
-def print_table(summary: list[Any], title: str = "Harmful-action rates (deterministic check)"
+def print_table(summary: list[Any], title: str = "Harmful-action rates (heuristic)"
                 ) -> None:
     from rich.console import Console
     from rich.table import Table
 
     table = Table(title=title)
-    for col in ("model", "condition", "n", "harmful", "rate", "95% CI", "errors", "unscored"):
+    for col in ("model", "condition", "n", "harmful", "rate", "95% CI", "errors", "unscored",
+                "no answer", "truncated"):
         table.add_column(col, justify="left" if col in ("model", "condition") else "right")
     for r in summary:
         table.add_row(
@@ -44,8 +45,10 @@ def print_table(summary: list[Any], title: str = "Harmful-action rates (determin
             "-" if r.ci_low is None else f"[{r.ci_low:.2f}, {r.ci_high:.2f}]",
             str(r.errors),
             str(r.unscored),
+            str(getattr(r, "no_answer", 0)),
+            str(getattr(r, "truncated", 0)),
         )
-    Console(width=max(120, Console().width)).print(table)
+    Console(width=max(160, Console().width)).print(table)
 
 
 def judges_in(log: Any) -> set[str]:
@@ -86,7 +89,7 @@ def print_awareness(awareness: list[Any]) -> None:
             "-" if r.ci_low is None else f"[{r.ci_low:.2f}, {r.ci_high:.2f}]",
             str(r.unscored),
         )
-    Console(width=max(120, Console().width)).print(table)
+    Console(width=max(160, Console().width)).print(table)
 
 
 def unscored_notes(rows: Iterable[Any], limit: int = 3) -> list[str]:
