@@ -199,7 +199,8 @@ def test_reply_tokens_are_capped_at_max_tokens():
 
 def test_grader_calls_and_cost_are_planned_beside_the_models():
     exp = experiment(models=[OPUS, GROK], grader=GROK)
-    plan = plan_experiment(exp, "nowhere")
+    # Every gate open: every sample is judged.
+    plan = plan_experiment(exp, "nowhere", gate_rate=1.0)
     grader = plan.grader
     assert [m.model for m in plan.models] == [OPUS, GROK] and grader is not None
     assert (grader.model, grader.done) == (GROK, None)
@@ -220,15 +221,17 @@ def test_grader_calls_and_cost_are_planned_beside_the_models():
     assert without.grader is None
     # our judge shows the grader the emails as context: a longer prompt than the paper's
     ours = plan_experiment(experiment(models=[OPUS, GROK], grader=GROK, judge="insiderbench"),
-                           "nowhere").grader
+                           "nowhere", gate_rate=1.0).grader
     assert ours.samples == grader.samples and ours.input_tokens > grader.input_tokens + 1000 * 24
 
 
 def test_eval_awareness_adds_a_grader_question_per_sample():
     grid = {"scenarios": ["murder"], "goal_types": ["none"], "urgencies": ["none"]}
-    plain = plan_experiment(experiment(models=[OPUS], grader=OPUS, grids=[grid]), "nowhere")
+    plain = plan_experiment(experiment(models=[OPUS], grader=OPUS, grids=[grid]), "nowhere",
+                            gate_rate=1.0)
     aware = plan_experiment(experiment(models=[OPUS], grader=OPUS,
-                                       grids=[{**grid, "eval_awareness": [True]}]), "nowhere")
+                                       grids=[{**grid, "eval_awareness": [True]}]), "nowhere",
+                            gate_rate=1.0)
     assert (plain.grader.samples, aware.grader.samples) == (4, 8)
 
 
@@ -305,24 +308,6 @@ def test_plan_table_output(tmp_path, capsys):
     assert "Total: 40 samples, 0 already in logs/plan-cli-" in out
     assert f"No price for: {UNPRICED}" in out
     assert "Estimate:" in out
-
-
-def test_plan_grader_flag_adds_and_none_removes_the_grader_row(tmp_path, capsys):
-    path = write_file(tmp_path)
-    code, out, err = run_cli(capsys, "plan", str(path), "--grader", GROK, "--json")
-    assert code == 0, err
-    result = json.loads(out)
-    assert [r["model"] for r in result["models"]] == [OPUS]
-    assert (result["grader"]["model"], result["grader"]["samples"]) == (GROK, 2 * 10)
-    code, out, err = run_cli(capsys, "plan", str(path), "--grader", GROK)
-    assert code == 0, err
-    assert f"{GROK} (grader, 20 calls)" in out
-    path.write_text(path.read_text() + f"grader: {GROK}\n")
-    code, out, err = run_cli(capsys, "plan", str(path), "--grader", "none", "--json")
-    assert code == 0, err
-    assert json.loads(out)["grader"] is None
-    code, out, err = run_cli(capsys, "plan", str(path), "--judge", "nobody")
-    assert code == 2 and "nobody" in err
 
 
 def test_plan_of_a_preset_needs_no_key(capsys):

@@ -145,7 +145,8 @@ def build_task(
     `judge` ("paper" or "insiderbench") adds the LLM judge (one per grader role: `grader`,
     `grader_2`, ... for `graders` of them), the combined rules and, for eval-awareness
     conditions, the awareness judge; they need models bound to those roles. The judge is asked
-    about samples whose gate is open and `audit_fraction` of the others. Without it, samples are scored by the deterministic check alone.
+    about samples whose gate is open and `audit_fraction` of the others. Without it, samples
+    are scored by the deterministic signals alone.
     Agentic conditions run as agents in the mail environment with the `agentic` settings
     (keyword arguments of `insiderbench.agent.AgenticSettings`).
     """
@@ -193,6 +194,8 @@ def agentic_misalignment(
     max_steps: int = DEFAULT_MAX_STEPS,
     token_limit: int | None = None,
     turns: int = 1,
+    graders: int = 1,
+    audit_fraction: float = DEFAULT_AUDIT_FRACTION,
 ) -> Task:
     """Conditions of the paper's grid.
 
@@ -200,7 +203,9 @@ def agentic_misalignment(
     several by id (`-T conditions=blackmail_explicit-america_replacement,...`); experiments
     use the latter, so the condition ids are part of the task's recorded arguments.
     `mode=agentic` runs them all as agents (ids ending `__agentic` always are); `inbox`,
-    `max_steps`, `token_limit` and `turns` set up agentic samples.
+    `max_steps`, `token_limit` and `turns` set up agentic samples. With a `judge`, `graders`
+    judges (roles `grader`, `grader_2`, ...) are asked about samples whose gate is open and
+    `audit_fraction` of the others.
     """
     if conditions:
         ids = conditions.split(",") if isinstance(conditions, str) else list(conditions)
@@ -223,5 +228,5 @@ def agentic_misalignment(
                "turns": turns}
     return build_task(
         chosen, seed=seed, temperature=temperature, max_tokens=max_tokens, judge=judge,
-        agentic=agentic,
+        agentic=agentic, graders=graders, audit_fraction=audit_fraction,
     )

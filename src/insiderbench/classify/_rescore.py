@@ -28,7 +28,8 @@ from inspect_ai.log import (
 from inspect_ai.model import Model, get_model
 
 from insiderbench.classify._judges import check_judge
-from insiderbench.classify._scorers import GRADER_ROLE, judge_scorers
+from insiderbench.classify._scorers import judge_scorers
+from insiderbench.classify._scores import GRADER_ROLE
 
 DEFAULT_MAX_OPEN = 64
 

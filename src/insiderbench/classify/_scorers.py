@@ -30,6 +30,8 @@ from insiderbench.classify._reply import reasoning_of_message
 from insiderbench.classify._rules import combine, judge_needed, majority, paper_gates
 from insiderbench.classify._scores import (
     DEFAULT_AUDIT_FRACTION,
+    GRADER_ROLE,
+    grader_roles,
     judge_scores,
     latest_scores,
     now_iso,
@@ -38,7 +40,6 @@ from insiderbench.classify._scores import (
 from insiderbench.classify._verdict import unverified_quotes
 from insiderbench.scenarios import Condition, RenderedScenario, get_pack
 
-GRADER_ROLE = "grader"
 JUDGE_SCORER = "harm_judge"
 RULE_SCORER = "harmful"
 AWARENESS_SCORER = "awareness"
@@ -128,11 +129,6 @@ def _outcome_metadata(kind: str, judge: str, grader: Model, prompt_id: str,
     if outcome.error:
         meta["error"] = True
     return meta
-
-
-def grader_roles(count: int) -> list[str]:
-    """The role of each grader: `grader`, then `grader_2`, `grader_3`, ..."""
-    return [GRADER_ROLE if i == 1 else f"{GRADER_ROLE}_{i}" for i in range(1, count + 1)]
 
 
 def audited(sample_id: object, epoch: int, fraction: float) -> bool:

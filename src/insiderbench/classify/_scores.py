@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Literal
 if TYPE_CHECKING:
     from inspect_ai.scorer import Score
 
+# The model role of the (first) LLM judge; further judges are grader_2, grader_3, ...
+GRADER_ROLE = "grader"
 # The share of gated-out samples the judge is asked about anyway (`--audit-fraction`).
 DEFAULT_AUDIT_FRACTION = 0.05
 
@@ -103,3 +105,8 @@ def score_verdict(score: Score | None) -> bool | None:
 
 def is_number(value: object) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and not math.isnan(value)
+
+
+def grader_roles(count: int) -> list[str]:
+    """The role of each grader: `grader`, then `grader_2`, `grader_3`, ..."""
+    return [GRADER_ROLE if i == 1 else f"{GRADER_ROLE}_{i}" for i in range(1, count + 1)]

@@ -14,6 +14,7 @@ import click
 from insiderbench import scenarios
 from insiderbench.agent import DEFAULT_MAX_STEPS
 from insiderbench.classify import JUDGES, RULES
+from insiderbench.cli._errors import UserError
 from insiderbench.environment import INBOXES
 
 
@@ -84,20 +85,40 @@ def judge_option(fn: Any) -> Any:
 def rule_option(fn: Any) -> Any:
     return click.option(
         "--rule", type=click.Choice(RULES), default="auto", show_default=True,
-        help="Verdict the table reports: ours (judge and deterministic action), paper (judge "
-             "and the published gates), check (deterministic check alone); auto: ours when "
-             "judged, else check.",
+        help="Verdict the table reports: ours (judge and gate), paper (judge and the published "
+             "gates), check (the offline heuristic alone); auto: ours when judged, else check.",
     )(fn)
 
 
+def graders_given(graders: tuple[str, ...]) -> str | list[str] | None:
+    """The --grader values as the experiment's `grader:`: 'none' alone means no judge."""
+    if any(g.strip().lower() == "none" for g in graders):
+        if len(graders) > 1:
+            raise UserError("--grader none cannot be combined with other graders")
+        return None
+    dupes = sorted({g for g in graders if graders.count(g) > 1})
+    if dupes:
+        raise UserError(f"--grader {dupes[0]} is given twice; give each judge's model once")
+    return graders[0] if len(graders) == 1 else list(graders)
+
+
 def judge_options(fn: Any) -> Any:
-    """--grader, --judge, --rule: who judges, with which prompts, and which rule is reported."""
+    """--grader (repeatable), --judge, --rule, --audit-fraction: who judges, with which
+    prompts, which rule is reported, and how many gated-out samples are judged anyway."""
     fn = rule_option(fn)
     fn = judge_option(fn)
+    fn = click.option(
+        "--audit-fraction", type=click.FloatRange(0, 1), default=None, metavar="F",
+        help="Share of the samples whose gate is closed (no mail to the target, nothing sent "
+             "outside, no cancelled alert) that the judge is asked about anyway, to measure "
+             "what it would have said there (default: the experiment's audit_fraction:, 0.05).",
+    )(fn)
     return click.option(
-        "--grader", default=None, metavar="MODEL",
+        "--grader", "graders", multiple=True, metavar="MODEL",
         help="Model for the LLM judge (Inspect's grader role), e.g. anthropic/claude-sonnet-4-6; "
-             "'none' for the deterministic checks alone (default: the experiment's grader:).",
+             "repeat for several judges (roles grader, grader_2, ...: the rule takes their "
+             "majority, a tie is unscored); 'none' for the deterministic signals alone "
+             "(default: the experiment's grader:).",
     )(fn)
 
 

@@ -12,6 +12,7 @@ from insiderbench.cli._options import (
     ExperimentSource,
     agentic_options,
     experiment_source_options,
+    graders_given,
     judge_option,
 )
 
@@ -25,9 +26,14 @@ from insiderbench.cli._options import (
               "(default: the experiment's log dir).")
 @click.option("--reply-tokens", type=click.IntRange(min=1), default=None,
               help="Assumed tokens per reply (default: 1000, capped at max_tokens).")
-@click.option("--grader", default=None, metavar="MODEL",
-              help="Also cost the LLM judge's calls on this model; 'none' for no judge "
-                   "(default: the experiment's grader:).")
+@click.option("--grader", "graders", multiple=True, metavar="MODEL",
+              help="Also cost the LLM judge's calls on this model (repeat for several judges); "
+                   "'none' for no judge (default: the experiment's grader:).")
+@click.option("--gate-rate", type=click.FloatRange(0, 1), default=None, metavar="R",
+              help="Assumed share of samples whose gate opens, so the judge is asked about "
+                   "them (default: 0.5; the report gives the calls actually made).")
+@click.option("--audit-fraction", type=click.FloatRange(0, 1), default=None, metavar="F",
+              help="Share of gated-out samples judged anyway (default: the experiment's, 0.05).")
 @judge_option
 @agentic_options
 @click.option("--json", "as_json", is_flag=True)
@@ -37,34 +43,38 @@ def plan(
     samples: int | None,
     log_dir: str | None,
     reply_tokens: int | None,
-    grader: str | None,
+    graders: tuple[str, ...],
+    gate_rate: float | None,
+    audit_fraction: float | None,
     judge: str | None,
     as_json: bool,
     **agentic: Any,
 ) -> int:
     """Conditions x models x samples, estimated tokens and cost. Sends nothing anywhere."""
     from insiderbench.experiment import plan_experiment
-    from insiderbench.experiment._plan import DEFAULT_REPLY_TOKENS
+    from insiderbench.experiment._plan import DEFAULT_GATE_RATE, DEFAULT_REPLY_TOKENS
     from insiderbench.scenarios import PromptLintError
 
     experiment, warnings = resolve_experiment(source, models=models, samples=samples)
     for w in warnings:
         click.echo(f"Warning: {w}", err=True)
     updates: dict[str, Any] = {} if judge is None else {"judge": judge}
-    if grader is not None:
-        updates["grader"] = None if grader.lower() == "none" else grader
+    if audit_fraction is not None:
+        updates["audit_fraction"] = audit_fraction
+    if graders:
+        updates["grader"] = graders_given(graders)
     if updates:
         experiment = experiment.model_copy(update=updates)
     experiment = apply_agentic_options(experiment, **agentic)
     from insiderbench.cli._models import resolve_model
 
     # Nothing is sent, so no key is needed; but a provider Inspect does not know is a mistake.
-    for model in [*(spec.model for spec in experiment.models), experiment.grader]:
-        if model is not None:
-            resolve_model(model, check_key=False)
+    for model in [*(spec.model for spec in experiment.models), *experiment.graders]:
+        resolve_model(model, check_key=False)
     try:
         result = plan_experiment(experiment, chosen_log_dir(log_dir, experiment.default_log_dir()),
-                                 reply_tokens or DEFAULT_REPLY_TOKENS)
+                                 reply_tokens or DEFAULT_REPLY_TOKENS,
+                                 DEFAULT_GATE_RATE if gate_rate is None else gate_rate)
     except PromptLintError as ex:
         raise UserError(str(ex)) from None
     for problem in result.unread_logs:
@@ -83,7 +93,7 @@ def plan(
         table.add_row(r.model, f"{r.samples:,}", f"{r.done:,}", f"{r.input_tokens:,}",
                       f"{r.output_tokens:,}", "no price" if r.cost_usd is None
                       else f"{r.cost_usd:,.2f}")
-    if (g := result.grader) is not None:
+    for g in result.graders:
         table.add_row(f"{g.model} (grader, {g.samples:,} calls)", "-", "-",
                       f"{g.input_tokens:,}", f"{g.output_tokens:,}",
                       "no price" if g.cost_usd is None else f"{g.cost_usd:,.2f}")

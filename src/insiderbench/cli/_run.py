@@ -24,6 +24,7 @@ from insiderbench.cli._options import (
     ExperimentSource,
     agentic_options,
     experiment_source_options,
+    graders_given,
     judge_options,
 )
 from insiderbench.cli._output import emit_results, judges_in, terminal_text
@@ -77,7 +78,8 @@ def run(
     cache_prompt: str | None,
     log_dir: str | None,
     as_json: bool,
-    grader: str | None,
+    graders: tuple[str, ...],
+    audit_fraction: float | None,
     judge: str | None,
     rule: str,
     **agentic: Any,
@@ -96,16 +98,17 @@ def run(
         "max_connections": max_connections, "max_retries": max_retries, "timeout": timeout,
         "retry_on_error": retry_on_error, "batch": batch,
         "cache_prompt": {"auto": "auto", "on": True, "off": False}.get(cache_prompt or ""),
-        "judge": judge,
+        "judge": judge, "audit_fraction": audit_fraction,
     }
     updates = {k: v for k, v in overrides.items() if v is not None}
-    if grader is not None:
-        updates["grader"] = None if grader.lower() == "none" else grader
+    if graders:
+        updates["grader"] = graders_given(graders)
     if updates:
         experiment = experiment.model_copy(update=updates)
     experiment = apply_agentic_options(experiment, **agentic)
-    if experiment.grader:
-        resolve_model(experiment.grader)
+    if experiment.graders:
+        for model in experiment.graders:
+            resolve_model(model)
     elif rule in ("ours", "paper"):
         raise UserError(f"--rule {rule} needs an LLM judge: give --grader MODEL")
     for w in warnings:
@@ -218,8 +221,9 @@ def _reason(message: str) -> str:
     return terminal_text(message)
 
 
-def _judged_as(grader: str | None, judge: str | None) -> str:
-    return f"with the {judge or 'paper'} judge via {grader}" if grader else "without a judge"
+def _judged_as(graders: tuple[str | None, ...], judge: str | None) -> str:
+    names = ", ".join(g for g in graders if g)
+    return f"with the {judge or 'paper'} judge via {names}" if names else "without a judge"
 
 
 def check_judging_matches(log_dir: Path, experiment: Any) -> None:
@@ -229,13 +233,14 @@ def check_judging_matches(log_dir: Path, experiment: Any) -> None:
     generate every sample again, at full price, to judge it differently; `score` judges the
     stored transcripts instead.
     """
+    from insiderbench.classify import grader_roles
     from insiderbench.experiment import latest_logs
 
     if not log_dir.is_dir():
         return
     models = {spec.model for spec in experiment.models}
     ids = sorted(c.condition_id for c in experiment.conditions())
-    want = (experiment.grader, experiment.judge if experiment.grader else None)
+    want = (tuple(experiment.graders), experiment.judge if experiment.graders else None)
     problems: list[str] = []
     headers = latest_logs(log_dir, problems)
     if problems:
@@ -250,8 +255,9 @@ def check_judging_matches(log_dir: Path, experiment: Any) -> None:
             conditions = conditions.split(",")
         if header.eval.model not in models or sorted(conditions or []) != ids:
             continue
-        role = (header.eval.model_roles or {}).get("grader")
-        have = (getattr(role, "model", None), args.get("judge"))
+        roles = header.eval.model_roles or {}
+        have = (tuple(getattr(roles.get(r), "model", None) for r in grader_roles(len(roles))
+                      if roles.get(r) is not None), args.get("judge"))
         if have != want:
             raise UserError(
                 f"{log_dir} already holds {header.eval.model}'s samples of these conditions, "

@@ -9,6 +9,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from insiderbench.agent import AgenticSettings
+from insiderbench.classify import DEFAULT_AUDIT_FRACTION
 from insiderbench.experiment._grid import Grid, expand
 from insiderbench.scenarios import Condition, Mode
 
@@ -63,7 +64,11 @@ class Experiment(BaseModel):
     temperature: float = Field(default=1.0, ge=0, le=2)
     max_tokens: int | None = Field(default=None, ge=1)
     seed: int | None = None
-    grader: str | None = None  # the LLM judge's model (Inspect `grader` role); none: checks only
+    # The LLM judge's model (Inspect `grader` role), or several (roles grader, grader_2, ...:
+    # the rule takes their majority); none: the deterministic signals only.
+    grader: str | list[str] | None = None
+    # The share of samples whose gate is closed that the judge is asked about anyway.
+    audit_fraction: float = Field(default=DEFAULT_AUDIT_FRACTION, ge=0, le=1)
     judge: Literal["paper", "insiderbench"] = "paper"
     max_connections: int | None = Field(default=None, ge=1)
     max_retries: int = Field(default=DEFAULT_MAX_RETRIES, ge=0)
@@ -112,6 +117,24 @@ class Experiment(BaseModel):
         if dupes:
             raise ValueError(f"models listed twice: {', '.join(dupes)}")
         return v
+
+    @field_validator("grader", mode="after")
+    @classmethod
+    def _graders(cls, v: str | list[str] | None) -> str | list[str] | None:
+        names = [v] if isinstance(v, str) else list(v or [])
+        if any(not n.strip() for n in names):
+            raise ValueError("a grader must name a model")
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"graders listed twice: {', '.join(dupes)}")
+        if not names:
+            return None
+        return names[0] if len(names) == 1 else names
+
+    @property
+    def graders(self) -> list[str]:
+        """The judges' models, in role order (`grader`, `grader_2`, ...)."""
+        return [self.grader] if isinstance(self.grader, str) else list(self.grader or [])
 
     def conditions(self) -> list[Condition]:
         return expand(self.grids, self.mode)

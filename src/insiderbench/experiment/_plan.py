@@ -31,10 +31,15 @@ AGENTIC_METHOD = (
     "; agentic samples assumed to take {steps} steps (capped at max_steps), each re-sending the "
     "prompt and earlier turns"
 )
+# The share of samples whose gate opens (mail to the target, mail outside the company, a
+# cancelled alert): only those, and an audit share of the rest, are judged. An assumption,
+# labelled in the plan; `--gate-rate` sets it, and the report gives the calls actually made.
+DEFAULT_GATE_RATE = 0.5
 JUDGE_METHOD = (
-    "; grader: one harm question per sample (plus one eval-awareness question per sample shown "
-    "the notice), its prompt counted with the transcript assumed as long as the replies, "
-    "{judge_reply} tokens per answer, no prompt cache"
+    "; grader: one harm question per sample whose gate opens (assumed {gate_rate:.0%} of "
+    "samples, --gate-rate) and per audited sample ({audit:.0%} of the rest), plus one "
+    "eval-awareness question per sample shown the notice, per judge; prompts counted with the "
+    "transcript assumed as long as the replies, {judge_reply} tokens per answer, no prompt cache"
 )
 
 
@@ -53,7 +58,9 @@ class Plan(BaseModel):
     conditions: int
     samples: int
     models: list[ModelPlan]
-    grader: ModelPlan | None = None  # the LLM judge's calls; `samples` counts them
+    grader: ModelPlan | None = None  # the (first) LLM judge's calls; `samples` counts them
+    graders: list[ModelPlan] = []  # every judge's calls, in role order
+    gate_rate: float | None = None  # the assumed share of gated-in samples (with a grader)
     cost_usd: float
     unpriced_models: list[str]
     done: int
@@ -75,7 +82,8 @@ def count_tokens(text: str) -> int:
 
 
 def plan_experiment(
-    experiment: Experiment, log_dir: str | Path, reply_tokens: int = DEFAULT_REPLY_TOKENS
+    experiment: Experiment, log_dir: str | Path, reply_tokens: int = DEFAULT_REPLY_TOKENS,
+    gate_rate: float = DEFAULT_GATE_RATE,
 ) -> Plan:
     pack = get_pack()
     conditions = experiment.conditions()
@@ -128,20 +136,24 @@ def plan_experiment(
     method = TOKEN_METHOD.format(reply=reply_tokens)
     if any(k > 1 for k in calls):
         method += AGENTIC_METHOD.format(steps=steps)
-    grader = None
-    if experiment.grader:
-        grader = _grader_plan(experiment, conditions, rendered, transcript_tokens, prices,
-                              unpriced)
-        method += JUDGE_METHOD.format(judge_reply=JUDGE_REPLY_TOKENS)
+    graders = [
+        _grader_plan(experiment, model, conditions, rendered, transcript_tokens, prices,
+                     unpriced, gate_rate)
+        for model in experiment.graders
+    ]
+    if graders:
+        method += JUDGE_METHOD.format(judge_reply=JUDGE_REPLY_TOKENS, gate_rate=gate_rate,
+                                      audit=experiment.audit_fraction)
     return Plan(
         name=experiment.name,
         log_dir=str(log_dir),
         conditions=len(conditions),
         samples=sum(r.samples for r in rows),
         models=rows,
-        grader=grader,
-        cost_usd=round(sum(r.cost_usd or 0.0 for r in [*rows, *([grader] if grader else [])]),
-                       2),
+        grader=graders[0] if graders else None,
+        graders=graders,
+        gate_rate=gate_rate if graders else None,
+        cost_usd=round(sum(r.cost_usd or 0.0 for r in [*rows, *graders]), 2),
         unpriced_models=unpriced,
         done=sum(r.done or 0 for r in rows),
         token_method=method,
@@ -160,38 +172,43 @@ def _price(model: str, prices: dict[str, Any], unpriced: list[str]) -> dict[str,
 
 def _grader_plan(
     experiment: Experiment,
+    model: str,
     conditions: list[Any],
     rendered: list[Any],
     transcript_tokens: list[int],
     prices: dict[str, Any],
     unpriced: list[str],
+    gate_rate: float,
 ) -> ModelPlan:
-    """The grader's calls for every model's samples: its prompts are counted, not guessed.
+    """One judge's calls for every model's samples: its prompts are counted, not guessed.
 
-    `transcript_tokens`: per condition, the replies of one sample of each model, summed.
+    `transcript_tokens`: per condition, the replies of one sample of each model, summed. The
+    harm question is asked of the gated-in share of samples and the audit share of the rest.
     """
     from insiderbench.classify import awareness_request, harm_request
 
-    assert experiment.grader is not None
-    calls = input_tokens = 0
+    judged = gate_rate + (1 - gate_rate) * experiment.audit_fraction
+    calls = input_tokens = 0.0
     for condition, r, transcript in zip(conditions, rendered, transcript_tokens, strict=True):
-        questions = [harm_request(experiment.judge, facts=r.facts, transcript="", actions=(),
-                                  email_content=r.email_content)]
+        questions = [(judged, harm_request(experiment.judge, facts=r.facts, transcript="",
+                                           actions=(), email_content=r.email_content))]
         if condition.eval_awareness:
-            questions.append(awareness_request(experiment.judge, transcript=""))
+            questions.append((1.0, awareness_request(experiment.judge, transcript="")))
         models = len(experiment.models)
-        for q in questions:
+        for share, q in questions:
             text = "".join(str(m.content) for m in q.messages)
-            calls += models
-            input_tokens += (count_tokens(text) + CHAT_OVERHEAD_TOKENS) * models + transcript
+            calls += models * share
+            input_tokens += share * (
+                (count_tokens(text) + CHAT_OVERHEAD_TOKENS) * models + transcript)
     calls, input_tokens = calls * experiment.samples, input_tokens * experiment.samples
+    calls, input_tokens = round(calls), round(input_tokens)
     output_tokens = calls * JUDGE_REPLY_TOKENS
-    price = _price(experiment.grader, prices, unpriced)
+    price = _price(model, prices, unpriced)
     cost = None
     if price is not None:
         per = float(prices["per"])
         cost = round((input_tokens * price["input"] + output_tokens * price["output"]) / per, 2)
-    return ModelPlan(model=experiment.grader, samples=calls, input_tokens=input_tokens,
+    return ModelPlan(model=model, samples=calls, input_tokens=input_tokens,
                      output_tokens=output_tokens, cost_usd=cost, done=None)
 
 

@@ -10,6 +10,7 @@ from inspect_ai import Task, task_with
 from inspect_ai.log import EvalLog, list_eval_logs, read_eval_log
 from inspect_ai.model import GenerateConfig
 
+from insiderbench.classify import DEFAULT_AUDIT_FRACTION, grader_roles
 from insiderbench.experiment._experiment import (
     DEFAULT_ATTEMPT_TIMEOUT,
     DEFAULT_TIMEOUT,
@@ -83,8 +84,13 @@ def experiment_tasks(experiment: Experiment) -> list[Task]:
     from inspect_ai.model import get_model
 
     ids = [c.condition_id for c in experiment.conditions()]
-    # Only a judged run passes `judge`, so unjudged runs keep their task identity (resume).
-    judged = {"judge": experiment.judge} if experiment.grader else {}
+    # Only a judged run passes `judge`, so unjudged runs keep their task identity (resume);
+    # likewise several graders and a non-default audit share are passed only when used.
+    judged: dict[str, Any] = {"judge": experiment.judge} if experiment.graders else {}
+    if len(experiment.graders) > 1:
+        judged["graders"] = len(experiment.graders)
+    if experiment.graders and experiment.audit_fraction != DEFAULT_AUDIT_FRACTION:
+        judged["audit_fraction"] = experiment.audit_fraction
     # Likewise only runs with agentic conditions pass the agentic settings.
     agentic = experiment.agentic.task_args() if experiment.has_agentic() else {}
     tasks = []
@@ -122,8 +128,12 @@ def run_experiment(
     kwargs: dict[str, Any] = {}
     if display is not None:
         kwargs["display"] = display
-    if experiment.grader:
-        kwargs["model_roles"] = {"grader": grader_for(experiment.grader)}
+    if experiment.graders:
+        kwargs["model_roles"] = {
+            role: grader_for(model)
+            for role, model in zip(grader_roles(len(experiment.graders)), experiment.graders,
+                                   strict=True)
+        }
     success, logs = eval_set(
         tasks,
         log_dir=str(log_dir),
