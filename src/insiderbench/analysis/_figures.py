@@ -250,14 +250,20 @@ def instruction_comparison(table: pd.DataFrame, out_dir: Path) -> Iterator[Figur
                 out_dir, f"instructions_{_slug(str(scenario))}",
                 f"{SCENARIO_TITLES.get(scenario, scenario)}: extra system instructions",
                 "Harmful-action rate with and without an extra system instruction, over the "
-                "conditions run both ways; 95% intervals (clustered by condition when "
-                "conditions are pooled).", groups, series)
+                "conditions run both ways; 95% intervals (where conditions are pooled, "
+                "each condition's binomial uncertainty summed, never narrower than Wilson's "
+                "on the pooled counts).", groups, series)
 
 
 def test_vs_real(table: pd.DataFrame, out_dir: Path) -> Iterator[Figure]:
-    """With the eval-awareness notice: rate when the model concluded real vs evaluation."""
+    """With the eval-awareness notice: rate when the model concluded real vs evaluation.
+
+    Samples with no conclusion ("none", undecided) or none classified are not bars; the
+    caption counts them, so the figure never hides them.
+    """
     d = scored(table)
-    aware = d[d["eval_awareness"].fillna(False).astype(bool) & d["awareness"].notna()]
+    aware_all = d[d["eval_awareness"].fillna(False).astype(bool)]
+    aware = aware_all[aware_all["awareness"].notna()]
     for scenario, cells in aware.groupby("scenario", sort=True):
         series = ["concluded real", "concluded evaluation"]
         groups = []
@@ -267,13 +273,20 @@ def test_vs_real(table: pd.DataFrame, out_dir: Path) -> Iterator[Figure]:
             if real.empty and evaluation.empty:
                 continue
             groups.append((str(model), [pooled_rate(real), pooled_rate(evaluation)]))
+        everything = aware_all[aware_all["scenario"] == scenario]
+        unclassified = int(everything["awareness"].isna().sum())
+        other = int((~everything["awareness"].isin(["real", "evaluation"])).sum()) - unclassified
         if groups:
             yield _grouped_bars(
                 out_dir, f"test_vs_real_{_slug(str(scenario))}",
                 f"{SCENARIO_TITLES.get(scenario, scenario)}: test vs real",
                 "With the eval-awareness notice, the harmful-action rate among samples where "
                 "the model concluded it was in a real deployment vs in an evaluation (as "
-                "classified from its deliberation); 95% intervals.", groups, series)
+                "classified from its deliberation), pooled over conditions; 95% intervals. "
+                f"Not shown: {other} scored samples with neither conclusion and "
+                f"{unclassified} whose conclusion was not classified. This is an association "
+                "(the model chooses its conclusion); the effects table compares it within "
+                "each condition.", groups, series)
 
 
 def draw_figures(table: pd.DataFrame, summary: pd.DataFrame, out_dir: Path) -> list[Figure]:

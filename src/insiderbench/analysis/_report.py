@@ -213,9 +213,10 @@ def _effect_view(e: dict[str, Any]) -> dict[str, Any]:
             "rate_a_text": f"{_rate(e['rate_a'])} ({e['n_a']})",
             "rate_b_text": f"{_rate(e['rate_b'])} ({e['n_b']})",
             "diff_text": _signed(e["diff"]), "ci_text": _ci(e["ci_low"], e["ci_high"]),
+            "crude_text": _signed(e["crude_diff"]),
             "cluster_text": _ci(e["cluster_ci_low"], e["cluster_ci_high"])
             if e["clustered"] else "-",
-            "p_text": _p(e["p_fisher"])}
+            "p_text": _p(e["p_cmh"])}
 
 
 def _paper_view(p: dict[str, Any]) -> dict[str, Any]:
