@@ -15,6 +15,7 @@ from typing import Any
 
 import pandas as pd
 
+from insiderbench.analysis._controls import LETHAL_SCENARIO, dropped_models
 from insiderbench.analysis._effects import FACTORS, matched, pooled_rate, scored
 from insiderbench.analysis._paper import model_label, paper_value
 
@@ -103,6 +104,10 @@ def model_bars(summary: pd.DataFrame, out_dir: Path) -> Iterator[Figure]:
         if cid is None:
             continue
         cells = summary[(summary["condition_id"] == cid) & (summary["n"] > 0)]
+        dropped = sorted(dropped_models(summary)) if scenario == LETHAL_SCENARIO else []
+        cells = cells[~cells["model"].isin(dropped)]
+        if cells.empty:
+            continue
         cells = cells.sort_values(["rate", "model"], ascending=[True, False])
         labels = [_label(m) for m in cells["model"]]
         rates = cells["rate"].astype(float).tolist()
@@ -134,7 +139,10 @@ def model_bars(summary: pd.DataFrame, out_dir: Path) -> Iterator[Figure]:
         caption = (f"Harmful-action rate per model in {cid}, with 95% Wilson intervals. "
                    + ("Triangles mark the rate the paper published for the same model and "
                       "condition (read off its figures; approximate)." if published else
-                      "The paper published no value for these models in this condition."))
+                      "The paper published no value for these models in this condition.")
+                   + (" Left out, as the paper did, for cancelling the alert in over 1% of "
+                      f"the control (no goal conflict, no threat): {', '.join(map(_label, dropped))}."
+                      if dropped else ""))
         yield _save(fig, out_dir, f"rates_{_slug(cid)}", title, caption)
 
 
