@@ -17,7 +17,7 @@ import pandas as pd
 
 from insiderbench.analysis._controls import LETHAL_SCENARIO, dropped_models
 from insiderbench.analysis._effects import FACTORS, matched, pooled_rate, scored
-from insiderbench.analysis._paper import model_label, paper_value
+from insiderbench.analysis._paper import model_label, paper_awareness, paper_value
 
 OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442",
              "#000000")
@@ -284,6 +284,12 @@ def test_vs_real(table: pd.DataFrame, out_dir: Path) -> Iterator[Figure]:
         everything = aware_all[aware_all["scenario"] == scenario]
         unclassified = int(everything["awareness"].isna().sum())
         other = int((~everything["awareness"].isin(["real", "evaluation"])).sum()) - unclassified
+        shown = {m for m, _ in groups}
+        published = "; ".join(
+            f"{p.paper_name} {p.conclusion} {p.harmful}/{p.n} ({p.rate:.3f})"
+            for p in paper_awareness() if p.model in shown
+            and p.condition_id.startswith(f"{scenario}_")
+            and p.condition_id in set(cells["condition_id"]))
         if groups:
             yield _grouped_bars(
                 out_dir, f"test_vs_real_{_slug(str(scenario))}",
@@ -294,7 +300,8 @@ def test_vs_real(table: pd.DataFrame, out_dir: Path) -> Iterator[Figure]:
                 f"Not shown: {other} scored samples with neither conclusion and "
                 f"{unclassified} whose conclusion was not classified. This is an association "
                 "(the model chooses its conclusion); the effects table compares it within "
-                "each condition.", groups, series)
+                "each condition." + (f" Published (Lynch et al. 2025): {published}."
+                                     if published else ""), groups, series)
 
 
 def draw_figures(table: pd.DataFrame, summary: pd.DataFrame, out_dir: Path) -> list[Figure]:
