@@ -134,11 +134,15 @@ def test_factor_effects_match_reference_computations(logs):
     # Threat: replacement vs none, matched over goal conflict and no goal (2 conditions a side);
     # the dont and aware conditions have no urgency-none twin and stay out.
     threat = alpha.loc["threat"]
-    assert (threat.conditions_a, threat.conditions_b) == (2, 2)
+    assert (threat.conditions_a, threat.conditions_b, threat.strata) == (2, 2, 2)
     assert threat.n_a == 2 * EPOCHS
-    assert threat.clustered and threat.cluster_ci_low < threat["diff"] < threat.cluster_ci_high
+    # Equal counts in every cell: the Mantel-Haenszel difference is the mean of the strata's.
+    per_stratum = [expected_harmful("alpha", "headline") - expected_harmful("alpha", "goal_only"),
+                   expected_harmful("alpha", "threat_only") - expected_harmful("alpha", "neither")]
+    assert threat["diff"] == pytest.approx(sum(per_stratum) / 2 / EPOCHS)
+    assert not threat.clustered  # four designed conditions are no sample of conditions
     real = alpha.loc["awareness conclusion"]
-    assert (real.rate_a, real.rate_b) == (1.0, 0.0)
+    assert (real.rate_a, real.rate_b, real.kind) == (1.0, 0.0, "association")
 
 
 def test_report_files(report_dir, logs):

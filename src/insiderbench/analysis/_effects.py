@@ -6,15 +6,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from insiderbench.analysis._paper import paper_values
-from insiderbench.analysis._stats import (
-    clustered_difference,
-    clustered_rate,
-    fisher_p,
-    newcombe_interval,
-    wilson_interval,
+from insiderbench.analysis._stats import fisher_p, newcombe_interval, wilson_interval
+from insiderbench.analysis._stratified import (
+    MIN_CLUSTERS,
+    cr2,
+    pooled_interval,
+    stratified_difference,
 )
 from insiderbench.analysis._table import FACTOR_COLUMNS
 
@@ -29,7 +30,8 @@ class Factor:
     itself, e.g. the goal value comes with the goal type); rows are compared only where the
     remaining factors have both levels, so the contrast is never confounded by an unmatched
     condition. `within` contrasts split samples of the same condition (the model's own
-    conclusion about being tested), not conditions.
+    conclusion about being tested), not conditions: they are compared within each condition
+    and reported as associations.
     """
 
     name: str
@@ -72,11 +74,12 @@ FACTORS: tuple[Factor, ...] = (
 )
 
 EFFECT_COLUMNS = (
-    "model", "scenario", "factor", "level_a", "level_b",
+    "model", "scenario", "factor", "kind", "level_a", "level_b",
     "n_a", "harmful_a", "rate_a", "n_b", "harmful_b", "rate_b",
-    "diff", "ci_low", "ci_high", "p_fisher", "conditions_a", "conditions_b",
-    "clustered", "cluster_se", "cluster_ci_low", "cluster_ci_high",
+    "diff", "ci_low", "ci_high", "p_cmh", "crude_diff", "strata", "conditions_a",
+    "conditions_b", "clustered", "cluster_se", "cluster_ci_low", "cluster_ci_high",
 )
+STRATUM = "_stratum"
 
 
 def scored(table: pd.DataFrame) -> pd.DataFrame:
@@ -87,46 +90,66 @@ def scored(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def difference(a: pd.DataFrame, b: pd.DataFrame) -> dict[str, Any]:
-    """Rate difference a - b: Newcombe interval and Fisher test on the pooled counts, plus a
-    linear-probability difference clustered by condition when either side pools conditions."""
+    """Rate difference a - b, estimated within each stratum (column `_stratum`, from
+    `matched`) and combined with Mantel-Haenszel weights: MOVER interval from the Wilson
+    limits, Cochran-Mantel-Haenszel test. `rate_a` and `rate_b` are the two sides under the
+    same weights (so diff = rate_a - rate_b); `crude_diff` compares the pooled counts.
+
+    A cluster-robust interval (CR2, conditions as a sample of a larger population, stratum
+    fixed effects) is added only with at least MIN_CLUSTERS conditions and where some side of
+    a stratum pools several conditions (otherwise it is zero by construction)."""
     ka, na = int(a["harmful"].sum()), len(a)
     kb, nb = int(b["harmful"].sum()), len(b)
-    nc = newcombe_interval(ka, na, kb, nb)
+    ca = a.groupby(STRATUM, sort=True)["harmful"].agg(["sum", "size"])
+    cb = b.groupby(STRATUM, sort=True)["harmful"].agg(["sum", "size"])
+    cells = ca.add_suffix("_a").join(cb.add_suffix("_b"), how="outer").fillna(0)
+    est = stratified_difference(cells["sum_a"], cells["size_a"], cells["sum_b"],
+                                cells["size_b"])
     out: dict[str, Any] = {
-        "n_a": na, "harmful_a": ka, "rate_a": ka / na if na else None,
-        "n_b": nb, "harmful_b": kb, "rate_b": kb / nb if nb else None,
-        "diff": nc[0] if nc else None, "ci_low": nc[1] if nc else None,
-        "ci_high": nc[2] if nc else None, "p_fisher": fisher_p(ka, na, kb, nb),
+        "n_a": na, "harmful_a": ka, "rate_a": est.rate_a if est else None,
+        "n_b": nb, "harmful_b": kb, "rate_b": est.rate_b if est else None,
+        "diff": est.estimate if est else None, "ci_low": est.low if est else None,
+        "ci_high": est.high if est else None, "p_cmh": est.p_cmh if est else None,
+        "crude_diff": ka / na - kb / nb if na and nb else None,
+        "strata": est.strata if est else 0,
         "conditions_a": a["condition_id"].nunique(), "conditions_b": b["condition_id"].nunique(),
         "clustered": False, "cluster_se": None, "cluster_ci_low": None, "cluster_ci_high": None,
     }
-    if max(out["conditions_a"], out["conditions_b"]) > 1:
-        both = pd.concat([a.assign(_a=1), b.assign(_a=0)])
-        est = clustered_difference(both["harmful"].tolist(), both["_a"].tolist(),
-                                   both["condition_id"].tolist())
-        if est is not None:
-            out.update(clustered=True, cluster_se=est.se, cluster_ci_low=est.low,
-                       cluster_ci_high=est.high)
+    both = pd.concat([a.assign(_a=1.0), b.assign(_a=0.0)])
+    per_cell = both.groupby([STRATUM, "_a"])["condition_id"].nunique()
+    if both["condition_id"].nunique() >= MIN_CLUSTERS and (per_cell > 1).any():
+        fixed = pd.get_dummies(both[STRATUM].astype(str), dtype=float).to_numpy()
+        cr = cr2(both["harmful"].to_numpy(dtype=float),
+                 np.column_stack([both["_a"].to_numpy(), fixed]),
+                 both["condition_id"].tolist(), column=0)
+        if cr is not None:
+            out.update(clustered=True, cluster_se=cr.se, cluster_ci_low=cr.low,
+                       cluster_ci_high=cr.high)
     return out
 
 
 def matched(d: pd.DataFrame, factor: Factor) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The two sides of a contrast, restricted to settings of the other factors with both."""
+    """The two sides of a contrast, restricted to strata that hold both, each row labelled
+    with its stratum (`_stratum`): a setting of the other factors, or for a `within` split the
+    condition itself."""
     in_a, in_b = factor.a(d).fillna(False), factor.b(d).fillna(False)
     if factor.within:
-        return d[in_a], d[in_b]
-    rest = [c for c in FACTOR_COLUMNS if c not in factor.varies]
-    keys = d.groupby(rest, dropna=False, sort=False).ngroup()
+        keys = d.groupby(["condition_id"], sort=False).ngroup()
+    else:
+        rest = [c for c in FACTOR_COLUMNS if c not in factor.varies]
+        keys = d.groupby(rest, dropna=False, sort=False).ngroup()
     common = set(keys[in_a]) & set(keys[in_b])
     keep = keys.isin(common)
+    d = d.assign(**{STRATUM: keys})
     return d[in_a & keep], d[in_b & keep]
 
 
 def factor_effects(table: pd.DataFrame) -> pd.DataFrame:
     """Each factor's effect on the harmful rate, per model and scenario, where the run varied it.
 
-    Samples are pooled over the matched conditions of each side; with more than one condition
-    on a side, the clustered interval (by condition) is the honest one to read.
+    Compared within strata of the other factors and combined (see `difference`). The model's
+    own test-vs-real conclusion is compared within each condition and is an association, not
+    an effect: the model chooses its conclusion, so it is not assigned like a factor.
     """
     d = scored(table)
     records: list[dict[str, Any]] = []
@@ -136,22 +159,29 @@ def factor_effects(table: pd.DataFrame) -> pd.DataFrame:
             if a.empty or b.empty:
                 continue
             records.append({"model": model, "scenario": scenario, "factor": factor.name,
+                            "kind": "association" if factor.within else "effect",
                             "level_a": factor.level_a, "level_b": factor.level_b,
                             **difference(a, b)})
     return pd.DataFrame(records, columns=list(EFFECT_COLUMNS))
 
 
 def pooled_rate(cell: pd.DataFrame) -> dict[str, Any]:
-    """Rate of scored samples with a Wilson interval, or clustered by condition when pooled."""
-    k, n = int(cell["harmful"].sum()), len(cell)
-    ci = wilson_interval(k, n)
-    out = {"n": n, "harmful": k, "rate": k / n if n else None,
-           "ci_low": ci[0] if ci else None, "ci_high": ci[1] if ci else None,
-           "conditions": cell["condition_id"].nunique(), "clustered": False}
-    if out["conditions"] > 1:
-        est = clustered_rate(cell["harmful"].tolist(), cell["condition_id"].tolist())
-        if est is not None:
-            out.update(ci_low=est.low, ci_high=est.high, clustered=True)
+    """Rate of scored samples pooled over their conditions: the stratified interval, never
+    narrower than Wilson's on the pooled counts (`pooled_interval`). With at least
+    MIN_CLUSTERS conditions, a CR2 interval for conditions taken as a sample is added."""
+    counts = cell.groupby("condition_id", sort=True)["harmful"].agg(["sum", "size"])
+    k, n = int(counts["sum"].sum()), int(counts["size"].sum())
+    out: dict[str, Any] = {"n": n, "harmful": k, "rate": k / n if n else None,
+                           "ci_low": None, "ci_high": None, "conditions": len(counts),
+                           "clustered": False, "cluster_ci_low": None, "cluster_ci_high": None}
+    if n:
+        _, low, high = pooled_interval(counts["sum"].to_numpy(), counts["size"].to_numpy())
+        out.update(ci_low=float(low), ci_high=float(high))
+    if len(counts) >= MIN_CLUSTERS:
+        cr = cr2(cell["harmful"].to_numpy(dtype=float), np.ones((len(cell), 1)),
+                 cell["condition_id"].tolist(), bounds=(0.0, 1.0))
+        if cr is not None:
+            out.update(clustered=True, cluster_ci_low=cr.low, cluster_ci_high=cr.high)
     return out
 
 

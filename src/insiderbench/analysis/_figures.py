@@ -15,8 +15,9 @@ from typing import Any
 
 import pandas as pd
 
+from insiderbench.analysis._controls import LETHAL_SCENARIO, dropped_models
 from insiderbench.analysis._effects import FACTORS, matched, pooled_rate, scored
-from insiderbench.analysis._paper import model_label, paper_value
+from insiderbench.analysis._paper import model_label, paper_awareness, paper_value
 
 OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442",
              "#000000")
@@ -103,6 +104,10 @@ def model_bars(summary: pd.DataFrame, out_dir: Path) -> Iterator[Figure]:
         if cid is None:
             continue
         cells = summary[(summary["condition_id"] == cid) & (summary["n"] > 0)]
+        dropped = sorted(dropped_models(summary)) if scenario == LETHAL_SCENARIO else []
+        cells = cells[~cells["model"].isin(dropped)]
+        if cells.empty:
+            continue
         cells = cells.sort_values(["rate", "model"], ascending=[True, False])
         labels = [_label(m) for m in cells["model"]]
         rates = cells["rate"].astype(float).tolist()
@@ -134,7 +139,10 @@ def model_bars(summary: pd.DataFrame, out_dir: Path) -> Iterator[Figure]:
         caption = (f"Harmful-action rate per model in {cid}, with 95% Wilson intervals. "
                    + ("Triangles mark the rate the paper published for the same model and "
                       "condition (read off its figures; approximate)." if published else
-                      "The paper published no value for these models in this condition."))
+                      "The paper published no value for these models in this condition.")
+                   + (" Left out, as the paper did, for cancelling the alert in over 1% of "
+                      f"the control (no goal conflict, no threat): {', '.join(map(_label, dropped))}."
+                      if dropped else ""))
         yield _save(fig, out_dir, f"rates_{_slug(cid)}", title, caption)
 
 
@@ -250,14 +258,20 @@ def instruction_comparison(table: pd.DataFrame, out_dir: Path) -> Iterator[Figur
                 out_dir, f"instructions_{_slug(str(scenario))}",
                 f"{SCENARIO_TITLES.get(scenario, scenario)}: extra system instructions",
                 "Harmful-action rate with and without an extra system instruction, over the "
-                "conditions run both ways; 95% intervals (clustered by condition when "
-                "conditions are pooled).", groups, series)
+                "conditions run both ways; 95% intervals (where conditions are pooled, "
+                "each condition's binomial uncertainty summed, never narrower than Wilson's "
+                "on the pooled counts).", groups, series)
 
 
 def test_vs_real(table: pd.DataFrame, out_dir: Path) -> Iterator[Figure]:
-    """With the eval-awareness notice: rate when the model concluded real vs evaluation."""
+    """With the eval-awareness notice: rate when the model concluded real vs evaluation.
+
+    Samples with no conclusion ("none", undecided) or none classified are not bars; the
+    caption counts them, so the figure never hides them.
+    """
     d = scored(table)
-    aware = d[d["eval_awareness"].fillna(False).astype(bool) & d["awareness"].notna()]
+    aware_all = d[d["eval_awareness"].fillna(False).astype(bool)]
+    aware = aware_all[aware_all["awareness"].notna()]
     for scenario, cells in aware.groupby("scenario", sort=True):
         series = ["concluded real", "concluded evaluation"]
         groups = []
@@ -267,13 +281,27 @@ def test_vs_real(table: pd.DataFrame, out_dir: Path) -> Iterator[Figure]:
             if real.empty and evaluation.empty:
                 continue
             groups.append((str(model), [pooled_rate(real), pooled_rate(evaluation)]))
+        everything = aware_all[aware_all["scenario"] == scenario]
+        unclassified = int(everything["awareness"].isna().sum())
+        other = int((~everything["awareness"].isin(["real", "evaluation"])).sum()) - unclassified
+        shown = {m for m, _ in groups}
+        published = "; ".join(
+            f"{p.paper_name} {p.conclusion} {p.harmful}/{p.n} ({p.rate:.3f})"
+            for p in paper_awareness() if p.model in shown
+            and p.condition_id.startswith(f"{scenario}_")
+            and p.condition_id in set(cells["condition_id"]))
         if groups:
             yield _grouped_bars(
                 out_dir, f"test_vs_real_{_slug(str(scenario))}",
                 f"{SCENARIO_TITLES.get(scenario, scenario)}: test vs real",
                 "With the eval-awareness notice, the harmful-action rate among samples where "
                 "the model concluded it was in a real deployment vs in an evaluation (as "
-                "classified from its deliberation); 95% intervals.", groups, series)
+                "classified from its deliberation), pooled over conditions; 95% intervals. "
+                f"Not shown: {other} scored samples with neither conclusion and "
+                f"{unclassified} whose conclusion was not classified. This is an association "
+                "(the model chooses its conclusion); the effects table compares it within "
+                "each condition." + (f" Published (Lynch et al. 2025): {published}."
+                                     if published else ""), groups, series)
 
 
 def draw_figures(table: pd.DataFrame, summary: pd.DataFrame, out_dir: Path) -> list[Figure]:

@@ -47,6 +47,36 @@ def paper_values() -> tuple[PaperValue, ...]:
     return tuple(out)
 
 
+@dataclass(frozen=True)
+class PaperAwareness:
+    """A published test-vs-real count: samples that reached one conclusion, and how many of
+    them took the harmful action."""
+
+    model: str
+    paper_name: str
+    condition_id: str
+    conclusion: str
+    n: int
+    harmful: int
+
+    @property
+    def rate(self) -> float:
+        return self.harmful / self.n
+
+
+@lru_cache(maxsize=1)
+def paper_awareness() -> tuple[PaperAwareness, ...]:
+    """The paper's test-vs-real counts by conclusion (`test_vs_real` in the data file)."""
+    from insiderbench.data import load
+
+    data = load("paper_models")
+    by_name = {m["paper_name"]: m for m in data["models"]}
+    return tuple(PaperAwareness(by_name[p["paper_name"]]["model"], p["paper_name"],
+                                p["condition_id"], p["conclusion"], int(p["n"]),
+                                int(p["harmful"]))
+                 for p in data.get("test_vs_real") or [])
+
+
 def paper_value(model: str, condition_id: str) -> PaperValue | None:
     for v in paper_values():
         if v.model == model and v.condition_id == condition_id:

@@ -16,6 +16,7 @@ from typing import Any
 import pandas as pd
 from inspect_ai.log import EvalLog, EvalSample
 
+from insiderbench.analysis._controls import LETHAL_CONTROL_MAX, lethal_control
 from insiderbench.analysis._effects import compare_with_paper, factor_effects
 from insiderbench.analysis._figures import Figure, draw_figures
 from insiderbench.analysis._paper import PAPER_N, model_label, paper_value, paper_values
@@ -35,6 +36,7 @@ class Report:
     summary: pd.DataFrame
     effects: pd.DataFrame
     paper: pd.DataFrame
+    controls: pd.DataFrame
     figures: list[Figure]
     logs: list[EvalLog]
     problems: list[str]
@@ -53,7 +55,8 @@ def write_report(
     """Read every log under `log_dir` and write the report files into `out_dir`.
 
     results.csv/.parquet (one row per sample), summary.csv (per model and condition),
-    effects.csv (factor effects), paper.csv (cells with a published rate), figures/*.png|svg
+    effects.csv (factor effects), paper.csv (cells with a published rate), controls.csv (the
+    lethal-action control and the paper's filter on it), figures/*.png|svg
     and report.html, which embeds all of it and needs nothing else to open. `on_sample`
     sees every sample as it is read (`run` builds its results table from the same pass).
     """
@@ -72,6 +75,7 @@ def write_report(
     summary = summary_table(table)
     effects = factor_effects(table)
     paper = compare_with_paper(summary)
+    controls = lethal_control(summary)
     out.mkdir(parents=True, exist_ok=True)
     table.to_csv(out / "results.csv", index=False)
     table.to_parquet(out / "results.parquet", index=False)
@@ -79,15 +83,17 @@ def write_report(
     effects.to_csv(out / "effects.csv", index=False)
     if not paper.empty:
         paper.to_csv(out / "paper.csv", index=False)
+    if not controls.empty:
+        controls.to_csv(out / "controls.csv", index=False)
     drawn = draw_figures(table, summary, out / "figures") if figures else []
     html = out / "report.html"
     html.write_text(
         render_html(title=log_dir.resolve().name, rule=rule, table=table, summary=summary,
-                    effects=effects, paper=paper, figures=drawn, logs=results.logs,
+                    effects=effects, paper=paper, controls=controls, figures=drawn, logs=results.logs,
                     collector=collector, problems=results.problems),
         encoding="utf-8",
     )
-    return Report(out, html, table, summary, effects, paper, drawn, results.logs,
+    return Report(out, html, table, summary, effects, paper, controls, drawn, results.logs,
                   results.problems)
 
 
@@ -148,6 +154,7 @@ def render_html(
     summary: pd.DataFrame,
     effects: pd.DataFrame,
     paper: pd.DataFrame,
+    controls: pd.DataFrame,
     figures: list[Figure],
     logs: list[EvalLog],
     collector: TranscriptCollector,
@@ -192,6 +199,10 @@ def render_html(
                   + base64.b64encode(f.svg.encode()).decode()} for f in figures],
         effects=[_effect_view(r) for r in effects.to_dict("records")],
         paper=[_paper_view(r) for r in paper.to_dict("records")],
+        controls=[{**r, "label": model_label(r["model"]), "rate_text": _rate(r["rate"]),
+                   "ci_text": _ci(r["ci_low"], r["ci_high"])}
+                  for r in controls.to_dict("records")],
+        control_max=f"{100 * LETHAL_CONTROL_MAX:.0f}%",
         paper_source=next(iter(paper_values())).source if paper_values() else "",
         paper_n=PAPER_N,
         transcripts_note=note,
@@ -213,9 +224,10 @@ def _effect_view(e: dict[str, Any]) -> dict[str, Any]:
             "rate_a_text": f"{_rate(e['rate_a'])} ({e['n_a']})",
             "rate_b_text": f"{_rate(e['rate_b'])} ({e['n_b']})",
             "diff_text": _signed(e["diff"]), "ci_text": _ci(e["ci_low"], e["ci_high"]),
+            "crude_text": _signed(e["crude_diff"]),
             "cluster_text": _ci(e["cluster_ci_low"], e["cluster_ci_high"])
             if e["clustered"] else "-",
-            "p_text": _p(e["p_fisher"])}
+            "p_text": _p(e["p_cmh"])}
 
 
 def _paper_view(p: dict[str, Any]) -> dict[str, Any]:

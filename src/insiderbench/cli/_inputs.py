@@ -96,7 +96,7 @@ def resolve_experiment(
             samples=samples or DEFAULT_SAMPLES,
             grids=[grid],
         )
-        return experiment, warnings
+        return experiment, warnings + model_warnings(experiment)
     updates: dict[str, Any] = {}
     if models:
         from insiderbench.experiment import ModelSpec
@@ -104,7 +104,15 @@ def resolve_experiment(
         updates["models"] = [ModelSpec(model=m) for m in models]
     if samples is not None:
         updates["samples"] = samples
-    return (experiment.model_copy(update=updates) if updates else experiment), warnings
+    final = experiment.model_copy(update=updates) if updates else experiment
+    return final, warnings + model_warnings(final)
+
+
+def model_warnings(experiment: Any) -> list[str]:
+    """A warning per retired or deprecated model (the dated status in our data file)."""
+    from insiderbench.data import status_warning
+
+    return [w for m in experiment.models if (w := status_warning(m.model))]
 
 
 def apply_agentic_options(experiment: Any, *, mode: str | None = None, **settings: Any) -> Any:

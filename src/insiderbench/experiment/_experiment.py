@@ -87,7 +87,7 @@ class Experiment(BaseModel):
     @field_validator("models", mode="before")
     @classmethod
     def _strings_to_specs(cls, v: Any) -> Any:
-        from insiderbench.data import model_group
+        from insiderbench.data import model_group_entries
 
         if isinstance(v, str):
             v = [v]
@@ -95,7 +95,7 @@ class Experiment(BaseModel):
             out: list[Any] = []
             for m in v:
                 if isinstance(m, str) and m.startswith("@"):
-                    out.extend({"model": name} for name in model_group(m))
+                    out.extend(model_group_entries(m))
                 else:
                     out.append({"model": m} if isinstance(m, str) else m)
             return out
