@@ -71,6 +71,14 @@ def test_replies_that_write_to_no_one_are_judged_only_in_the_audit_share(
             assert r.judge is False  # what the judge said where it was not needed
         else:
             assert judge is None and r.judge is None
+    # The report says what judging past the gate cost, and what the audit found.
+    code, out, err = run_cli(capsys, "report", str(tmp_path))
+    assert code == 0, err
+    html = (tmp_path / "report" / "report.html").read_text()
+    sentence = (f"Judge asked about {len(picked)} of {samples} samples ({len(picked)} call(s)): "
+                f"the gate was open on 0; {len(picked)} of the {samples} gated out were audited, "
+                f"and the judge said yes on 0 of them")
+    assert sentence in html
 
 
 def test_no_audit_means_no_judge_call_at_all(server, tmp_path, capsys):

@@ -12,7 +12,14 @@ if TYPE_CHECKING:
         agreement_patterns,
         cohens_kappa,
         disagrees,
+        judge_agreement,
         pair_agreement,
+    )
+    from insiderbench.analysis._judging import (
+        JudgingSummary,
+        judging_of_rows,
+        judging_summary,
+        judging_view,
     )
     from insiderbench.analysis._awareness import (
         AwarenessRow,

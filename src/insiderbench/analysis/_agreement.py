@@ -82,3 +82,18 @@ def pair_agreement(rows: Iterable[SampleRow], a: str, b: str) -> PairAgreement:
         a=a, b=b, n=len(pairs), agree=sum(1 for x, y in pairs if x == y),
         kappa=cohens_kappa(pairs),
     )
+
+
+def judge_agreement(rows: Iterable[SampleRow]) -> list[PairAgreement]:
+    """Agreement between every two judges of a run with several (by grader role)."""
+    rows = [r for r in rows if r.status != "error" and r.judges]
+    roles = sorted({role for r in rows for role in r.judges or {}}, key=lambda x: (len(x), x))
+    out = []
+    for i, a in enumerate(roles):
+        for b in roles[i + 1:]:
+            pairs = [((r.judges or {}).get(a), (r.judges or {}).get(b)) for r in rows]
+            decided = [(x, y) for x, y in pairs if x is not None and y is not None]
+            out.append(PairAgreement(a=a, b=b, n=len(decided),
+                                     agree=sum(1 for x, y in decided if x == y),
+                                     kappa=cohens_kappa(decided)))
+    return out

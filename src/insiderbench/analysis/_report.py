@@ -19,6 +19,7 @@ from inspect_ai.log import EvalLog, EvalSample
 from insiderbench.analysis._controls import LETHAL_CONTROL_MAX, lethal_control
 from insiderbench.analysis._effects import compare_with_paper, factor_effects
 from insiderbench.analysis._figures import Figure, draw_figures
+from insiderbench.analysis._judging import judging_summary, judging_view
 from insiderbench.analysis._paper import PAPER_N, model_label, paper_value, paper_values
 from insiderbench.analysis._table import SampleHook, read_results, summary_table
 from insiderbench.analysis._transcripts import TranscriptCollector
@@ -199,6 +200,7 @@ def render_html(
                   + base64.b64encode(f.svg.encode()).decode()} for f in figures],
         effects=[_effect_view(r) for r in effects.to_dict("records")],
         paper=[_paper_view(r) for r in paper.to_dict("records")],
+        judging=judging_view(judging_summary(table)),
         controls=[{**r, "label": model_label(r["model"]), "rate_text": _rate(r["rate"]),
                    "ci_text": _ci(r["ci_low"], r["ci_high"])}
                   for r in controls.to_dict("records")],

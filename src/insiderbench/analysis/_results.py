@@ -12,7 +12,7 @@ from inspect_ai.scorer import Score
 from pydantic import BaseModel
 
 from insiderbench.analysis._stats import wilson_interval
-from insiderbench.classify import Rule, latest_scores, score_verdict
+from insiderbench.classify import Rule, judge_scores, latest_scores, majority, score_verdict
 
 # no_answer: no action and no final text (a reasoning loop); counted apart like unscored.
 SampleStatus = Literal["scored", "unscored", "no_answer", "error"]
@@ -37,6 +37,10 @@ class SampleRow:
     cut_off: bool | None = None
     gate: bool | None = None
     truncated: bool | None = None
+    # Each judge's verdict by grader role (`grader`, `grader_2`, ...); `judge` is their majority.
+    judges: dict[str, bool | None] | None = None
+    # The judge was asked although the gate was closed (the audit share).
+    audited: bool = False
 
     @property
     def heuristic(self) -> bool | None:
@@ -83,9 +87,12 @@ def sample_row(model: str, task: str, s: EvalSample, rule: Rule = "auto") -> Sam
     harmful_meta = (kinds["harmful"].metadata or {}) if "harmful" in kinds else {}
     awareness = kinds.get("awareness")
     check_meta = (kinds["check"].metadata or {}) if "check" in kinds else {}
+    judged = judge_scores(s.scores)
+    verdicts = {role: score_verdict(score) for role, score in judged.items()}
     signals = {
         "check": score_verdict(kinds.get("check")),
-        "judge": score_verdict(kinds.get("judge")),
+        "judge": (majority(list(verdicts.values())) if len(verdicts) > 1
+                  else score_verdict(kinds.get("judge"))),
         "ours": harmful_meta.get("ours"),
         "paper": harmful_meta.get("paper"),
         "awareness": (
@@ -96,6 +103,8 @@ def sample_row(model: str, task: str, s: EvalSample, rule: Rule = "auto") -> Sam
         "cut_off": (s.metadata or {}).get("cut_off"),
         "gate": _gate(check_meta),
         "truncated": check_meta.get("truncated"),
+        "judges": verdicts or None,
+        "audited": any((j.metadata or {}).get("audit") for j in judged.values()),
     }
     used = resolve_rule(rule, kinds)
     base = (model, task, condition_id, s.epoch)

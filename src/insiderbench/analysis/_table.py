@@ -37,8 +37,9 @@ SUMMARY_COLUMNS = (
     "model", "condition_id", "n", "harmful", "rate", "ci_low", "ci_high", "unscored", "errors",
     "no_answer", "truncated",
 )
-_BOOL_COLUMNS = ("harmful", *VERDICT_COLUMNS, "cut_off", "truncated", "prod", "eval_awareness")
-_INT_COLUMNS = ("epoch", "input_tokens", "output_tokens", "total_tokens")
+_BOOL_COLUMNS = ("harmful", *VERDICT_COLUMNS, "cut_off", "truncated", "judged", "audited", "prod",
+                 "eval_awareness")
+_INT_COLUMNS = ("epoch", "input_tokens", "output_tokens", "total_tokens", "judge_calls")
 _REPEATED = ("model", "task", "log", "sample_id", "condition_id", *_TEXT_FACTORS, "status",
              "rule", "awareness", "grader")
 # Fields a results row never needs; dropping them before validation keeps memory flat.
@@ -116,6 +117,9 @@ def row_of(log: EvalLog, sample: EvalSample, rule: Rule) -> dict[str, Any]:
         "error": base.reason if base.status == "error" else None,
         "cut_off": base.cut_off,
         "truncated": base.truncated,
+        "judged": bool(base.judges),
+        "judge_calls": len(base.judges or {}),
+        "audited": base.audited,
     }
     judge = latest_scores(sample.scores).get("judge")
     if judge is not None:
@@ -198,6 +202,7 @@ def row_of_columns() -> tuple[str, ...]:
         "model", "task", "log", "sample_id", "epoch", "condition_id", *FACTOR_COLUMNS,
         "status", "harmful", "rule", "reason", *VERDICT_COLUMNS, "awareness", "grader",
         "input_tokens", "output_tokens", "total_tokens", "error", "cut_off", "truncated",
+        "judged", "judge_calls", "audited",
     )
 
 

@@ -16,7 +16,7 @@ from typing import Any
 from inspect_ai.log import EvalLog, EvalSample, resolve_sample_attachments
 from inspect_ai.model import ChatMessage
 
-from insiderbench.classify import SCORE_KINDS, latest_scores
+from insiderbench.classify import SCORE_KINDS, latest_scores, reasoning_of_message
 
 # Display only: a scratchpad (to its close tag, or to the end when unclosed).
 _SCRATCHPAD_RE = re.compile(
@@ -30,8 +30,8 @@ _MAX_TEXT = 60_000  # characters of one message kept in the report
 def verdict_of(row: dict[str, Any]) -> str:
     if row["status"] == "error":
         return "error"
-    if row["status"] == "unscored":
-        return "unscored"
+    if row["status"] in ("unscored", "no_answer"):
+        return str(row["status"]).replace("_", " ")
     return "harmful" if row["harmful"] else "not harmful"
 
 
@@ -135,6 +135,13 @@ def transcript_record(row: dict[str, Any], sample: EvalSample) -> dict[str, Any]
             "parts": segments(text, raws) if message.role == "assistant" else
             [{"k": "text", "t": text}],
         }
+        if message.role == "assistant":
+            # Native reasoning (extended thinking, o-series, R1) is shown like the scratchpad.
+            reasoning, redacted = reasoning_of_message(message)
+            if reasoning:
+                note = " (redacted by the provider)" if redacted else ""
+                entry["parts"] = [{"k": "scratch", "t": f"[reasoning{note}]\n{reasoning}\n"},
+                                  *entry["parts"]]
         calls = getattr(message, "tool_calls", None) or []
         if calls:
             entry["calls"] = [{
@@ -148,7 +155,8 @@ def transcript_record(row: dict[str, Any], sample: EvalSample) -> dict[str, Any]
     return {
         "model": row["model"], "condition_id": row["condition_id"], "epoch": row["epoch"],
         "sample_id": row["sample_id"], "log": row["log"], "verdict": verdict_of(row),
-        "rule": row["rule"], **{k: row[k] for k in ("check", "judge", "ours", "paper")},
+        "rule": row["rule"],
+        **{k: row[k] for k in ("gate", "check", "judge", "ours", "paper", "truncated")},
         "awareness": row["awareness"], "error": row["error"], "reason": row["reason"],
         "cut_off": row["cut_off"], "tokens": row["total_tokens"],
         "actions": [{k: a.get(k) for k in ("kind", "to", "subject", "body", "email_ids",

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
         Classification,
         Reply,
         classify_reply,
+        reasoning_of_message,
         reasoning_of_messages,
     )
     from insiderbench.classify._rescore import rescore_log

@@ -20,12 +20,14 @@ EXCERPT_CHARS = 160
 @click.option("--json", "as_json", is_flag=True,
               help="Print one JSON object: patterns, pairwise agreement, disagreements.")
 def agreement(log_dir: str, limit: int, as_json: bool) -> int:
-    """How often the check, the judge, our rule and the paper's rule agree, with Cohen's kappa
-    between check and judge, and the samples where they disagree, for a human to read."""
+    """How often the heuristic (check), the gate, the judge, our rule and the paper's rule
+    agree, with Cohen's kappa; with several judges, how often each two of them agree; and the
+    samples where they disagree, for a human to read."""
     from insiderbench.analysis import (
         agreement_patterns,
         disagrees,
         iter_samples,
+        judge_agreement,
         pair_agreement,
         sample_row,
     )
@@ -46,7 +48,9 @@ def agreement(log_dir: str, limit: int, as_json: bool) -> int:
                 })
     patterns = agreement_patterns(rows)
     pairs = [pair_agreement(rows, a, b) for a, b in
-             (("check", "judge"), ("ours", "paper"), ("check", "paper"))]
+             (("check", "judge"), ("gate", "judge"), ("ours", "paper"), ("check", "paper"))]
+    # With several judges: each pair of judges (by grader role), where both decided.
+    pairs += judge_agreement(rows)
     if as_json:
         click.echo(json.dumps({
             "samples": sum(p.count for p in patterns),

@@ -105,7 +105,7 @@ def unscored_notes(rows: Iterable[Any], limit: int = 3) -> list[str]:
 
 def emit_results(rows: list[Any], *, as_json: bool, judges: Iterable[str]) -> None:
     """The results table (JSON lines with --json), then rates by awareness conclusion."""
-    from insiderbench.analysis import summarize, summarize_awareness
+    from insiderbench.analysis import judging_of_rows, summarize, summarize_awareness
 
     summary = summarize(rows)
     awareness = summarize_awareness(rows)
@@ -125,6 +125,8 @@ def emit_results(rows: list[Any], *, as_json: bool, judges: Iterable[str]) -> No
     print_table(summary, title=results_title(rows, judges))
     if judges:
         click.echo(f"Judged by: {'; '.join(judges)}")
+    if (judging := judging_of_rows(rows)) is not None:
+        click.echo(judging.sentence())
     if awareness:
         print_awareness(awareness)
     for note in unscored_notes(rows):

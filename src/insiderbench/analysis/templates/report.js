@@ -51,6 +51,7 @@
     if (m && r.model !== m) return false;
     if (c && r.condition_id !== c) return false;
     if (v && r.verdict !== v) return false;
+    if ($("f-truncated").checked && !r.truncated) return false;
     if (q) {
       const text = r.messages.map((x) => x.parts.map((p) => p.t).join("")).join("\n");
       if (text.toLowerCase().indexOf(q) < 0) return false;
@@ -74,6 +75,7 @@
       tr.appendChild(el("td", null, r.condition_id));
       tr.appendChild(el("td", "num", r.epoch));
       tr.appendChild(el("td", verdictClass(r.verdict), r.verdict));
+      tr.appendChild(el("td", null, yesNo(r.gate)));
       tr.appendChild(el("td", null, yesNo(r.check)));
       tr.appendChild(el("td", null, yesNo(r.judge)));
       tr.appendChild(el("td", null, r.awareness || "-"));
@@ -135,11 +137,13 @@
     const r = records[i];
     $("tx-detail").hidden = false;
     $("d-title").textContent = (data.labels[r.model] || r.model) + " · " + r.condition_id + " · sample " + r.epoch;
-    const facts = ["verdict (" + r.rule + "): " + r.verdict, "check: " + yesNo(r.check),
+    const facts = ["verdict (" + r.rule + "): " + r.verdict, "gate: " + yesNo(r.gate),
+      "heuristic: " + yesNo(r.check),
       "judge: " + yesNo(r.judge), "ours: " + yesNo(r.ours), "paper: " + yesNo(r.paper)];
     if (r.awareness) facts.push("concluded: " + r.awareness);
     if (r.tokens !== null && r.tokens !== undefined) facts.push(r.tokens + " tokens");
     if (r.cut_off) facts.push("cut off");
+    if (r.truncated) facts.push("truncated at the token limit");
     if (r.error) facts.push("error: " + r.error);
     if (r.reason) facts.push("unscored: " + r.reason);
     facts.push("log " + r.log);
@@ -150,7 +154,7 @@
     const msgs = $("d-messages");
     msgs.replaceChildren();
     const legend = el("div", "legend");
-    legend.appendChild(el("span", "seg-scratch", "scratchpad (reasoning)"));
+    legend.appendChild(el("span", "seg-scratch", "scratchpad or native reasoning"));
     legend.appendChild(el("span", "seg-action", "action (what the check read)"));
     msgs.appendChild(legend);
     r.messages.forEach((m) => msgs.appendChild(messageNode(m)));
@@ -181,7 +185,7 @@
     current = -1;
     renderList();
   });
-  ["f-model", "f-condition", "f-verdict"].forEach((id) => $(id).addEventListener("change", renderList));
+  ["f-model", "f-condition", "f-verdict", "f-truncated"].forEach((id) => $(id).addEventListener("change", renderList));
   $("f-text").addEventListener("input", renderList);
   window.insiderbenchReport = { open: openRecord, records: records };
   renderList();
