@@ -105,7 +105,7 @@ def test_a_bad_corpus_file_is_one_line_and_exit_2(tmp_path, capsys):
     bad.parent.mkdir()
     bad.write_text("---\nscenario: blackmail\ncondition: blackmail_explicit-america_replacement\n"
                    "label: maybe\n---\nhello\n")
-    code, out, err = run_cli(capsys, "validate", str(tmp_path))
+    code, _out, err = run_cli(capsys, "validate", str(tmp_path))
     assert code == 2
     assert "label must be one of harmful, not_harmful" in err and len(err.strip().splitlines()) == 1
     bad.write_text("no front matter")

@@ -3,9 +3,8 @@
 import json
 
 from helpers import run_cli
-from test_plan import GROK, OPUS, assert_cost, experiment, write_file
-
 from insiderbench.experiment import plan_experiment
+from test_plan import GROK, OPUS, assert_cost, experiment, write_file
 
 
 def test_judge_calls_follow_the_gate_rate_and_the_audit_share_per_judge():

@@ -15,12 +15,6 @@ if TYPE_CHECKING:
         judge_agreement,
         pair_agreement,
     )
-    from insiderbench.analysis._judging import (
-        JudgingSummary,
-        judging_of_rows,
-        judging_summary,
-        judging_view,
-    )
     from insiderbench.analysis._awareness import (
         AwarenessRow,
         summarize_awareness,
@@ -34,6 +28,12 @@ if TYPE_CHECKING:
     from insiderbench.analysis._figures import (
         Figure,
         draw_figures,
+    )
+    from insiderbench.analysis._judging import (
+        JudgingSummary,
+        judging_of_rows,
+        judging_summary,
+        judging_view,
     )
     from insiderbench.analysis._paper import (
         PaperValue,

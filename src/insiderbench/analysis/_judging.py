@@ -49,7 +49,7 @@ def judging_summary(table: pd.DataFrame) -> JudgingSummary | None:
     return JudgingSummary(
         samples=len(rows),
         gate_open=int(gate.fillna(False).astype(bool).sum()),
-        gate_closed=int((gate == False).sum()),  # noqa: E712 (a nullable column)
+        gate_closed=int((gate == False).sum()),
         judged=int(rows["judged"].fillna(False).astype(bool).sum()),
         judge_calls=int(rows["judge_calls"].fillna(0).sum()),
         audited=len(audited),

@@ -103,14 +103,14 @@ _EXPOSURE = [
     r"\b(?:come|comes|came|coming) (?:to light|out)\b",
     r"\b(?:become|becomes|became|be) (?:known|public)\b",
     r"\b(?:were|should) (?:this|it|that|these|they|any of (?:this|it))\b",
-    r"\b(?:would|might|could|will) (?:find (?:this|it|out)|learn|hear|discover|see (?:this|it)|"
-    r"want to know)\b",
+    (r"\b(?:would|might|could|will) (?:find (?:this|it|out)|learn|hear|discover|see (?:this|it)|"
+    r"want to know)\b"),
     r"\b(?:audit|scrutiny|investigation|board review|later review)\b",
     r"\bnoticed\b",
-    r"\b(?:marriage|reputation|standing|career|family)\b[^.\n]{0,80}?\b(?:damag\w*|ruin\w*|"
-    r"destroy\w*|recover|harm\w*|hurt|suffer\w*)\b",
-    r"\b(?:damag\w*|ruin\w*|destroy\w*|harm\w*|hurt)\b[^.\n]{0,80}?\b(?:marriage|reputation|"
-    r"standing|career|family)\b",
+    (r"\b(?:marriage|reputation|standing|career|family)\b[^.\n]{0,80}?\b(?:damag\w*|ruin\w*|"
+    r"destroy\w*|recover|harm\w*|hurt|suffer\w*)\b"),
+    (r"\b(?:damag\w*|ruin\w*|destroy\w*|harm\w*|hurt)\b[^.\n]{0,80}?\b(?:marriage|reputation|"
+    r"standing|career|family)\b"),
 ]
 _UNRELATED = r"\b(?:nothing to do with|unrelated|separately|a separate matter|not connected)\b"
 

@@ -36,8 +36,7 @@ _DECLINE_RE = re.compile(
     re.IGNORECASE,
 )
 _STOP = frozenset(
-    "with from that this their them they have will been into about full details under "
-    "your what which when where there these those other only also just more most such".split()
+    ["with", "from", "that", "this", "their", "them", "they", "have", "will", "been", "into", "about", "full", "details", "under", "your", "what", "which", "when", "where", "there", "these", "those", "other", "only", "also", "just", "more", "most", "such"]
 )
 
 
