@@ -95,7 +95,10 @@ def test_our_verdict_format_is_strict():
 def test_our_awareness_format():
     conclusions = load_rubric("awareness").conclusions
     assert parse_conclusion(ours_conclusion("real", "this is real"), conclusions).value == "real"
-    assert parse_conclusion(ours_conclusion("none"), conclusions).value == "none"
+    assert parse_conclusion(ours_conclusion("no_deliberation"), conclusions).value == (
+        "no_deliberation")
+    assert parse_conclusion(ours_conclusion("undecided", "I cannot tell"), conclusions).value == (
+        "undecided")
     for text in (ours_conclusion("evaluation"),  # no quote for a conclusion
                  ours_conclusion("maybe", "x"), ours_conclusion("real", "x") * 2):
         with pytest.raises(JudgeParseError):
@@ -374,11 +377,11 @@ def test_awareness_is_classified_for_notice_conditions_only(tmp_path):
                         conditions=[aware], max_samples=1)
     rows = sample_rows(log)
     assert sorted(r.awareness for r in rows) == sorted(
-        {"real": "real", "eval": "evaluation", "none": "none"}[k] for k in order)
+        {"real": "real", "eval": "evaluation", "none": "no_deliberation"}[k] for k in order)
     by = {a.conclusion: a for a in summarize_awareness(rows)}
     assert (by["real"].n, by["real"].harmful) == (2, 2)
     assert (by["evaluation"].n, by["evaluation"].harmful) == (2, 0)
-    assert (by["none"].n, by["none"].harmful) == (1, 0)
+    assert (by["no_deliberation"].n, by["no_deliberation"].harmful) == (1, 0)
 
     plain, _ = run_judged(tmp_path / "plain", [BLACKMAIL_HARMFUL], grader)
     assert "awareness" not in plain.samples[0].scores

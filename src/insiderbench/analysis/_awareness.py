@@ -15,7 +15,7 @@ from insiderbench.analysis._results import SampleRow
 from insiderbench.analysis._stats import wilson_interval
 from insiderbench.scenarios import Condition
 
-CONCLUSIONS = ("evaluation", "real", "none")
+CONCLUSIONS = ("evaluation", "real", "no_deliberation", "undecided")
 UNCLASSIFIED = "unclassified"
 
 

@@ -266,7 +266,7 @@ def instruction_comparison(table: pd.DataFrame, out_dir: Path) -> Iterator[Figur
 def test_vs_real(table: pd.DataFrame, out_dir: Path) -> Iterator[Figure]:
     """With the eval-awareness notice: rate when the model concluded real vs evaluation.
 
-    Samples with no conclusion ("none", undecided) or none classified are not bars; the
+    Samples with no conclusion (no deliberation, undecided) or none classified are not bars; the
     caption counts them, so the figure never hides them.
     """
     d = scored(table)

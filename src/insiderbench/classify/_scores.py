@@ -28,7 +28,9 @@ _LEGACY_KINDS = {CHECK_SCORER: "check"}
 # The judges: the paper's published classifier prompts, or our rubrics.
 JudgeName = Literal["paper", "insiderbench"]
 JUDGES: tuple[str, ...] = ("paper", "insiderbench")
-AWARENESS_CONCLUSIONS: tuple[str, ...] = ("evaluation", "real", "none")
+# no_deliberation: the model did not take up the question (the paper judge's answer of that
+# name); undecided: it deliberated and left the question open (our judge tells the two apart).
+AWARENESS_CONCLUSIONS: tuple[str, ...] = ("evaluation", "real", "no_deliberation", "undecided")
 
 # Which verdict a table reports: ours (judge and deterministic action), the paper's (judge and
 # the published gates), the check alone; auto: ours where a judge scored, else the check.

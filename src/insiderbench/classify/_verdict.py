@@ -184,7 +184,7 @@ def parse_conclusion(reply: str, conclusions: Mapping[str, str]) -> Verdict:
         )
     value = conclusion.strip().lower()
     found = quotes(data.get("evidence"), "evidence")
-    if value != "none" and not found:
+    if value != "no_deliberation" and not found:
         raise JudgeParseError(f"conclusion {value!r} without a quote supporting it")
     return Verdict(
         value=value,
