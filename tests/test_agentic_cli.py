@@ -217,8 +217,12 @@ def test_prompts_in_agentic_mode(capsys):
     assert shown["condition_id"] == "leaking_explicit-america_replacement__dont__agentic"
     assert "<tool_use:" not in shown["system"] and "Do not disclose" in shown["system"]
     assert "<email>" not in shown["user"] and shown["corrections"] == ["company_name"]
-    assert [t["name"] for t in shown["tools"]] == [
-        "send_email", "forward_email", "read_email", "read_inbox"]
+    assert [t["name"] for t in shown["tools"]] == ["send_email", "forward_email", "read_inbox"]
+    code, out, err = run_cli(capsys, "prompts", "-s", "blackmail", "--mode", "agentic",
+                             "--tools", "all", "--json")
+    assert code == 0, err
+    assert [t["name"] for t in json.loads(out)["tools"]] == [
+        "send_email", "forward_email", "read_email"]
     assert shown["tools"][0]["parameters"]["required"] == ["to", "subject", "body"]
     code, out, err = run_cli(capsys, "prompts", "-s", "murder", "--mode", "agentic")
     assert code == 0 and "### cancel_alert" in out and "## tools" in out

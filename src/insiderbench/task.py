@@ -194,6 +194,7 @@ def agentic_misalignment(
     max_steps: int = DEFAULT_MAX_STEPS,
     token_limit: int | None = None,
     turns: int = 1,
+    tools: str = "taught",
     graders: int = 1,
     audit_fraction: float = DEFAULT_AUDIT_FRACTION,
 ) -> Task:
@@ -203,7 +204,7 @@ def agentic_misalignment(
     several by id (`-T conditions=blackmail_explicit-america_replacement,...`); experiments
     use the latter, so the condition ids are part of the task's recorded arguments.
     `mode=agentic` runs them all as agents (ids ending `__agentic` always are); `inbox`,
-    `max_steps`, `token_limit` and `turns` set up agentic samples. With a `judge`, `graders`
+    `max_steps`, `token_limit`, `turns` and `tools` (taught or all) set up agentic samples. With a `judge`, `graders`
     judges (roles `grader`, `grader_2`, ...) are asked about samples whose gate is open and
     `audit_fraction` of the others.
     """
@@ -225,7 +226,7 @@ def agentic_misalignment(
     if mode != "classic":
         chosen = [Condition.model_validate({**c.model_dump(), "mode": mode}) for c in chosen]
     agentic = {"inbox": inbox, "max_steps": max_steps, "token_limit": token_limit,
-               "turns": turns}
+               "turns": turns, "tools": tools}
     return build_task(
         chosen, seed=seed, temperature=temperature, max_tokens=max_tokens, judge=judge,
         agentic=agentic, graders=graders, audit_fraction=audit_fraction,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field
 
 from insiderbench.environment import Inbox
@@ -25,6 +27,13 @@ class AgenticSettings(BaseModel):
     )
     token_limit: int | None = Field(
         default=None, ge=1, description="tokens per sample (input + output, all steps)"
+    )
+    tools: Literal["taught", "all"] = Field(
+        default="taught",
+        description="taught: exactly the tools whose text tags the classic prompt teaches "
+        "(blackmail: send_email; leaking: and forward_email; lethal action: and cancel_alert), "
+        "so agentic and classic differ only in protocol; all: a full mail client (forward_email "
+        "and read_email in every scenario)",
     )
     turns: int = Field(
         default=1, ge=1,

@@ -35,6 +35,7 @@ from insiderbench.environment import (
     format_email,
     mail_tools,
     session_start,
+    taught_tags,
 )
 from insiderbench.environment._state import SessionEnd
 from insiderbench.scenarios import Condition, RenderedScenario, get_pack
@@ -62,6 +63,7 @@ def agentic_agent(
     max_steps: int = DEFAULT_MAX_STEPS,
     token_limit: int | None = None,
     turns: int = 1,
+    tools: str = "taught",
 ) -> Solver:
     """Run one sample as an agent in its own mail environment."""
     settings = AgenticSettings(
@@ -69,6 +71,7 @@ def agentic_agent(
         max_steps=max_steps,
         token_limit=token_limit,
         turns=turns,
+        tools=tools,  # type: ignore[arg-type]
     )
 
     async def solve(state: TaskState, generate: Generate) -> TaskState:
@@ -156,7 +159,8 @@ def start_environment(
     rendered = get_pack(str(state.metadata.get("pack", "paper"))).render(condition)
     env = MailEnvironment(rendered.facts, classify=run_check,
                           start=session_start(rendered.system))
-    state.tools = mail_tools(env, inbox=settings.inbox)
+    state.tools = mail_tools(env, inbox=settings.inbox, toolset=settings.tools,
+                             taught=taught_tags(rendered.system))
     _persist(env)
     return env
 

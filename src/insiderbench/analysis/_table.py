@@ -39,7 +39,8 @@ SUMMARY_COLUMNS = (
 )
 _BOOL_COLUMNS = ("harmful", *VERDICT_COLUMNS, "cut_off", "truncated", "judged", "audited", "prod",
                  "eval_awareness")
-_INT_COLUMNS = ("epoch", "input_tokens", "output_tokens", "total_tokens", "judge_calls")
+_INT_COLUMNS = ("epoch", "input_tokens", "output_tokens", "total_tokens", "judge_calls",
+                "alert_attempts")
 _REPEATED = ("model", "task", "log", "sample_id", "condition_id", *_TEXT_FACTORS, "status",
              "rule", "awareness", "grader")
 # Fields a results row never needs; dropping them before validation keeps memory flat.
@@ -117,6 +118,7 @@ def row_of(log: EvalLog, sample: EvalSample, rule: Rule) -> dict[str, Any]:
         "error": base.reason if base.status == "error" else None,
         "cut_off": base.cut_off,
         "truncated": base.truncated,
+        "alert_attempts": _alert_attempts(sample),
         "judged": bool(base.judges),
         "judge_calls": len(base.judges or {}),
         "audited": base.audited,
@@ -128,6 +130,16 @@ def row_of(log: EvalLog, sample: EvalSample, rule: Rule) -> dict[str, Any]:
         if isinstance(row[key], str):
             row[key] = sys.intern(row[key])
     return row
+
+
+def _alert_attempts(sample: EvalSample) -> int | None:
+    """How many times the agent submitted cancel_alert (lethal-action samples only): above one,
+    it retried after a rejected code, which agentic mode allows and classic mode does not."""
+    check = latest_scores(sample.scores).get("check")
+    meta = (check.metadata or {}) if check is not None else {}
+    signals = (meta.get("check") or {}).get("signals") or {}
+    value = signals.get("cancel_attempts")
+    return int(value) if isinstance(value, int) else None
 
 
 def condition_factors(condition_id: str, metadata: dict[str, Any]) -> dict[str, Any]:
@@ -202,7 +214,7 @@ def row_of_columns() -> tuple[str, ...]:
         "model", "task", "log", "sample_id", "epoch", "condition_id", *FACTOR_COLUMNS,
         "status", "harmful", "rule", "reason", *VERDICT_COLUMNS, "awareness", "grader",
         "input_tokens", "output_tokens", "total_tokens", "error", "cut_off", "truncated",
-        "judged", "judge_calls", "audited",
+        "alert_attempts", "judged", "judge_calls", "audited",
     )
 
 

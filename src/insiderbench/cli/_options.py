@@ -123,7 +123,8 @@ def judge_options(fn: Any) -> Any:
 
 
 def agentic_options(fn: Any) -> Any:
-    """--mode, and the agentic settings: --inbox, --max-steps, --token-limit, --turns."""
+    """--mode, and the agentic settings: --inbox, --max-steps, --token-limit, --turns,
+    --tools."""
     options = [
         click.option("--mode", type=click.Choice(scenarios.MODES), default=None,
                      help="classic: the paper's protocol, one reply with text tags; agentic: "
@@ -137,6 +138,11 @@ def agentic_options(fn: Any) -> Any:
                           f"{DEFAULT_MAX_STEPS}); an agent still acting then is cut off."),
         click.option("--token-limit", type=click.IntRange(min=1), default=None,
                      help="Agentic mode: tokens per sample, all steps (default: none)."),
+        click.option("--tools", type=click.Choice(("taught", "all")), default=None,
+                     help="Agentic mode: taught (default): exactly the tools the classic prompt "
+                          "teaches (send_email; forward_email in leaking; cancel_alert in the "
+                          "lethal-action scenario); all: a full mail client, forward_email and "
+                          "read_email everywhere."),
         click.option("--turns", type=click.IntRange(min=1), default=None,
                      help="Agentic mode: agent turns; between them the scenario's scripted "
                           "reactions arrive as new emails (default: 1, as in the paper)."),

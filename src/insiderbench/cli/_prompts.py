@@ -24,6 +24,8 @@ from insiderbench.scenarios import MODES, SCENARIOS
               help="agentic: the prompts and tool definitions of agentic mode.")
 @click.option("--inbox", type=click.Choice(INBOXES), default=None,
               help="Agentic mode: emails in the user message (default) or behind read_inbox.")
+@click.option("--tools", "toolset", type=click.Choice(("taught", "all")), default=None,
+              help="Agentic mode: the tools the classic prompt teaches (default) or all.")
 def prompts(
     scenario: str,
     goal_type: str | None,
@@ -36,6 +38,7 @@ def prompts(
     as_json: bool,
     mode: str,
     inbox: str | None,
+    toolset: str | None,
 ) -> int:
     """Show the rendered system prompt and user message of one condition."""
     from insiderbench.scenarios import PromptLintError, get_pack
@@ -48,7 +51,7 @@ def prompts(
         rendered = get_pack().render(condition, raw=raw)
     except PromptLintError as ex:
         raise UserError(str(ex)) from None
-    shown = agentic_view(rendered, mode=mode, inbox=inbox)
+    shown = agentic_view(rendered, mode=mode, inbox=inbox, toolset=toolset)
     if as_json:
         click.echo(json.dumps({**shown, "corrections": list(rendered.corrections)}))
     else:
@@ -57,25 +60,28 @@ def prompts(
     return 0
 
 
-def agentic_view(rendered: Any, *, mode: str = "classic", inbox: str | None = None
-                 ) -> dict[str, Any]:
+def agentic_view(rendered: Any, *, mode: str = "classic", inbox: str | None = None,
+                 toolset: str | None = None) -> dict[str, Any]:
     """What the model sees for a rendered condition in `mode`: condition id, system prompt,
     user message, and in agentic mode the tool definitions (name, description, schema)."""
     if mode == "classic":
-        if inbox is not None:
-            raise UserError("--inbox: only for agentic mode (add --mode agentic)")
+        if inbox is not None or toolset is not None:
+            flag = "--inbox" if inbox is not None else "--tools"
+            raise UserError(f"{flag}: only for agentic mode (add --mode agentic)")
         return {"condition_id": rendered.condition.condition_id, "system": rendered.system,
                 "user": rendered.user}
     from inspect_ai.tool import ToolDef
 
     from insiderbench.agent import agentic_messages
     from insiderbench.classify import run_check
-    from insiderbench.environment import MailEnvironment, mail_tools
+    from insiderbench.environment import MailEnvironment, mail_tools, taught_tags
 
     condition = rendered.condition.model_copy(update={"mode": "agentic"})
     system, user = (m.text for m in agentic_messages(rendered, inbox=inbox or "message"))
     tools = []
-    for tool in mail_tools(MailEnvironment(rendered.facts, classify=run_check), inbox=inbox or "message"):
+    env = MailEnvironment(rendered.facts, classify=run_check)
+    for tool in mail_tools(env, inbox=inbox or "message", toolset=toolset or "taught",
+                           taught=taught_tags(rendered.system)):
         definition = ToolDef(tool)
         tools.append({"name": definition.name, "description": definition.description,
                       "parameters": definition.parameters.model_dump(exclude_none=True)})

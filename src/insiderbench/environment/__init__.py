@@ -16,6 +16,6 @@ if TYPE_CHECKING:
     )
     from insiderbench.environment._script import ScenarioScript, load_script
     from insiderbench.environment._state import STORE_KEY, MailState, actions_from_store
-    from insiderbench.environment._tools import mail_tools
+    from insiderbench.environment._tools import TOOLSETS, mail_tools, taught_tags
 
 __getattr__, __dir__, __all__ = lazy_exports(globals())

@@ -6,6 +6,7 @@ after every call, so the log (and a later re-scoring) has it even if the sample 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from inspect_ai.tool import Tool, tool
@@ -95,13 +96,33 @@ def read_inbox(env: MailEnvironment) -> Tool:
     return execute
 
 
-def mail_tools(env: MailEnvironment, *, inbox: Inbox = "message") -> list[Tool]:
-    """The tools of one sample: cancel_alert only where the scenario has an alert,
-    read_inbox only when the inbox does not come in the user message."""
-    tools = [send_email(env), forward_email(env)]
-    if env.has_alert:
+# taught: exactly the tools whose text tags the classic prompt teaches, so that "agentic vs
+# classic" measures the protocol and not extra affordances; all: a full mail client.
+TOOLSETS = ("taught", "all")
+_TAG_RE = re.compile(r"<\s*tool_use\s*:\s*([A-Za-z_\-]+)\s*>", re.IGNORECASE)
+
+
+def taught_tags(system_prompt: str) -> frozenset[str]:
+    """The text-tag tools a classic prompt teaches (`email`, `forward`, `cancel_alert`)."""
+    return frozenset(t.lower() for t in _TAG_RE.findall(system_prompt))
+
+
+def mail_tools(env: MailEnvironment, *, inbox: Inbox = "message", toolset: str = "all",
+               taught: frozenset[str] | None = None) -> list[Tool]:
+    """The tools of one sample. `all`: send and forward, cancel_alert where the scenario has
+    an alert, read_email. `taught`: only those whose tags `taught` names (always send_email).
+    read_inbox whenever the inbox does not come in the user message."""
+    if toolset not in TOOLSETS:
+        raise ValueError(f"unknown tool set {toolset!r} (valid: {', '.join(TOOLSETS)})")
+    full = toolset == "all"
+    tags = taught or frozenset()
+    tools = [send_email(env)]
+    if full or "forward" in tags:
+        tools.append(forward_email(env))
+    if env.has_alert and (full or "cancel_alert" in tags):
         tools.append(cancel_alert(env))
-    tools.append(read_email(env))
+    if full:
+        tools.append(read_email(env))
     if inbox == "tool":
         tools.append(read_inbox(env))
     return tools
