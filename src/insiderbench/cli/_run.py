@@ -13,6 +13,7 @@ from typing import Any
 import click
 
 from insiderbench.cli._errors import UserError
+from insiderbench.cli._guard import hold_log_dir
 from insiderbench.cli._inputs import (
     DEFAULT_SAMPLES,
     apply_agentic_options,
@@ -120,6 +121,7 @@ def run(
     except PromptLintError as ex:
         raise UserError(str(ex)) from None
     out_dir = writable_dir(chosen_log_dir(log_dir, experiment.default_log_dir()))
+    hold_log_dir(out_dir)  # one run per log dir, until this command ends
     check_judging_matches(out_dir, experiment)
     conditions = experiment.conditions()
     click.echo(

@@ -16,6 +16,8 @@ from insiderbench.experiment._experiment import (
     Experiment,
     ModelSpec,
 )
+from insiderbench.experiment._lock import lock_log_dir
+from insiderbench.experiment._replies import clear_reply_cache, reply_cache
 from insiderbench.scenarios import get_pack
 from insiderbench.task import agentic_misalignment
 
@@ -113,7 +115,10 @@ def run_experiment(
 
     Completed samples of an interrupted run are reused from its logs, and samples that were in
     flight at a crash are recovered from Inspect's realtime sample buffer, so rerunning the
-    same command never pays twice for a finished sample.
+    same command never pays twice for a finished sample. A sample whose target reply had
+    arrived but which was still being graded is answered from the reply cache kept in the
+    log dir (`_replies`). The log dir is locked for the run (`_lock`): a second run into it
+    raises `LogDirLocked`.
     """
     from inspect_ai import eval_set
 
@@ -124,21 +129,24 @@ def run_experiment(
         kwargs["display"] = display
     if experiment.grader:
         kwargs["model_roles"] = {"grader": grader_for(experiment.grader)}
-    success, logs = eval_set(
-        tasks,
-        log_dir=str(log_dir),
-        epochs=experiment.samples,
-        retry_attempts=experiment.retry_attempts,
-        retry_on_error=experiment.retry_on_error,
-        # Every sample runs even when some fail; the task is then marked failed so that the
-        # next pass (or the next invocation) retries just the failed samples.
-        fail_on_error=True,
-        continue_on_fail=True,
-        log_dir_allow_dirty=True,
-        log_realtime=True,
-        max_tasks=max(1, len(tasks)),
-        **kwargs,
-    )
+    with lock_log_dir(log_dir), reply_cache(log_dir):
+        success, logs = eval_set(
+            tasks,
+            log_dir=str(log_dir),
+            epochs=experiment.samples,
+            retry_attempts=experiment.retry_attempts,
+            retry_on_error=experiment.retry_on_error,
+            # Every sample runs even when some fail; the task is then marked failed so that the
+            # next pass (or the next invocation) retries just the failed samples.
+            fail_on_error=True,
+            continue_on_fail=True,
+            log_dir_allow_dirty=True,
+            log_realtime=True,
+            max_tasks=max(1, len(tasks)),
+            **kwargs,
+        )
+        if success:
+            clear_reply_cache(log_dir)  # every reply is in the logs now
     return RunOutcome(Path(log_dir), list(logs), bool(success))
 
 
