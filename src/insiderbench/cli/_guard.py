@@ -4,7 +4,7 @@ that the logs it will rewrite are writable."""
 from __future__ import annotations
 
 import contextlib
-import os
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -38,11 +38,25 @@ def hold_log_dir(log_dir: Path) -> None:
 
 
 def check_writable_logs(log_dir: str, logs: list[Any]) -> None:
-    """Refuse, before any grader is called, to re-grade logs that cannot be written back."""
-    if not os.access(log_dir, os.W_OK | os.X_OK):
-        raise UserError(f"log dir {log_dir!r} is not writable: the re-graded logs could not "
-                        "be written back")
+    """Refuse, before any grader is called, to re-grade logs that cannot be written back.
+
+    Each log is rewritten in place (a new file beside it, renamed over it), so the dir must
+    take new files and each log must be writable. Both are tried, not inferred from the
+    permission bits, which say nothing of read-only mounts or immutable files.
+    """
+    try:
+        with tempfile.NamedTemporaryFile(dir=log_dir, prefix=".write-test-"):
+            pass
+    except OSError as ex:
+        raise UserError(f"log dir {log_dir!r} is not writable ({ex.strerror or ex}): the "
+                        "re-graded logs could not be written back") from None
     for log in logs:
         path = str(log.location).removeprefix("file://")
-        if "://" not in path and not os.access(path, os.W_OK):
-            raise UserError(f"log {path!r} is not writable: it could not be re-graded in place")
+        if "://" in path:
+            continue
+        try:
+            with open(path, "ab"):
+                pass
+        except OSError as ex:
+            raise UserError(f"log {path!r} is not writable ({ex.strerror or ex}): it could "
+                            "not be re-graded in place") from None
