@@ -131,10 +131,17 @@ def run(
     redirect = contextlib.redirect_stdout(sys.stderr) if as_json else contextlib.nullcontext()
     with redirect:
         outcome = run_experiment(experiment, out_dir, display="none" if as_json else None)
-    return report_outcome(outcome.logs, out_dir, as_json, rule)
+    code = report_outcome(outcome.logs, out_dir, as_json, rule, outcome.interrupted is not None)
+    if outcome.interrupted is not None:
+        from insiderbench.cli._interrupt import report_interrupt
+
+        planned = len(conditions) * experiment.samples * len(experiment.models)
+        return report_interrupt(outcome.interrupted, outcome.logs, planned, out_dir)
+    return code
 
 
-def report_outcome(logs: list[Any], out_dir: Path, as_json: bool, rule: str = "auto") -> int:
+def report_outcome(logs: list[Any], out_dir: Path, as_json: bool, rule: str = "auto",
+                   interrupted: bool = False) -> int:
     """Write the report, print the results table of the final logs and the report's path;
     1 when samples are still unfinished.
 
@@ -178,8 +185,14 @@ def report_outcome(logs: list[Any], out_dir: Path, as_json: bool, rule: str = "a
         if not log.location or where(log) not in seen:
             for sample in iter_samples(log) if log.location else log.samples or []:
                 add(log, sample)
-    failed = failure_lines([log for log in logs if log.status != "success"], rows)
-    emit_results(rows, as_json=as_json, judges=judges)
+    if interrupted:  # the samples the interrupt cancelled were not done: not errors either
+        rows = [r for r in rows
+                if not (r.status == "error" and (r.reason or "").startswith("CancelledError"))]
+    # An interrupted run's logs are unfinished by choice: it says so itself.
+    failed = [] if interrupted else failure_lines([lg for lg in logs if lg.status != "success"],
+                                                  rows)
+    if rows or not interrupted:  # no empty table for a run stopped before any sample
+        emit_results(rows, as_json=as_json, judges=judges)
     for log in logs:
         click.echo(f"Log: {log.location}", err=as_json)
     click.echo(f"Transcripts: inspect view --log-dir {out_dir}", err=as_json)

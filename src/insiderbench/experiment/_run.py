@@ -16,6 +16,7 @@ from insiderbench.experiment._experiment import (
     Experiment,
     ModelSpec,
 )
+from insiderbench.experiment._interrupt import interrupted_by, sigterm_as_interrupt
 from insiderbench.experiment._lock import lock_log_dir
 from insiderbench.experiment._replies import clear_reply_cache, reply_cache
 from insiderbench.scenarios import get_pack
@@ -27,6 +28,7 @@ class RunOutcome:
     log_dir: Path
     logs: list[EvalLog]
     success: bool
+    interrupted: int | None = None  # the signal that stopped the run (SIGINT, SIGTERM)
 
 
 def generate_config(experiment: Experiment, spec: ModelSpec) -> GenerateConfig:
@@ -129,7 +131,7 @@ def run_experiment(
         kwargs["display"] = display
     if experiment.grader:
         kwargs["model_roles"] = {"grader": grader_for(experiment.grader)}
-    with lock_log_dir(log_dir), reply_cache(log_dir):
+    with lock_log_dir(log_dir), reply_cache(log_dir), sigterm_as_interrupt() as received:
         success, logs = eval_set(
             tasks,
             log_dir=str(log_dir),
@@ -145,9 +147,15 @@ def run_experiment(
             max_tasks=max(1, len(tasks)),
             **kwargs,
         )
-        if success:
+        interrupted = interrupted_by(received, len(tasks), list(logs))
+        if interrupted is not None:
+            # Inspect returns no logs after a Ctrl-C: the ones it wrote hold what was done.
+            models = {spec.model for spec in experiment.models}
+            logs = [log for log in latest_logs(log_dir) if log.eval.model in models]
+            success = False
+        elif success:
             clear_reply_cache(log_dir)  # every reply is in the logs now
-    return RunOutcome(Path(log_dir), list(logs), bool(success))
+    return RunOutcome(Path(log_dir), list(logs), bool(success), interrupted)
 
 
 def task_key(log: EvalLog) -> str:
