@@ -26,7 +26,9 @@ def server():
 
 
 def cli(server: FakeServer, log_dir, *extra: str) -> subprocess.Popen[str]:
-    env = {**os.environ, **server.env(), "INSPECT_DISPLAY": "none"}
+    # Without --json, Inspect's own display too (it printed "Completed ... successfully").
+    display = "none" if "--json" in extra else "plain"
+    env = {**os.environ, **server.env(), "INSPECT_DISPLAY": display}
     return subprocess.Popen(
         [sys.executable, "-c", "from insiderbench.cli import main; main()", "run",
          "--model", MODEL, "-s", "blackmail", "--samples", str(SAMPLES), "--seed", "3",

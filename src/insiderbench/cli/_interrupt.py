@@ -12,13 +12,9 @@ import click
 _NAMES = {int(signal.SIGINT): "Ctrl-C (SIGINT)", int(signal.SIGTERM): "SIGTERM"}
 
 
-def report_interrupt(signum: int, logs: list[Any], planned: int, out_dir: Any) -> int:
+def report_interrupt(signum: int, done: int, planned: int, out_dir: Any) -> int:
     """Say how far the run got and how to resume it; the exit code 128 + signal number
     (130 for Ctrl-C, 143 for SIGTERM)."""
-    done = 0
-    for log in logs:
-        results = getattr(log, "results", None)
-        done += int(getattr(results, "completed_samples", 0) or 0) if results else 0
     command = shlex.join(["insiderbench", *sys.argv[1:]])
     click.echo(f"Interrupted by {_NAMES.get(signum, f'signal {signum}')}: {done} of {planned} "
                f"sample(s) done and kept in {out_dir}; the results above count only those.",

@@ -131,17 +131,12 @@ def run(
     redirect = contextlib.redirect_stdout(sys.stderr) if as_json else contextlib.nullcontext()
     with redirect:
         outcome = run_experiment(experiment, out_dir, display="none" if as_json else None)
-    code = report_outcome(outcome.logs, out_dir, as_json, rule, outcome.interrupted is not None)
-    if outcome.interrupted is not None:
-        from insiderbench.cli._interrupt import report_interrupt
-
-        planned = len(conditions) * experiment.samples * len(experiment.models)
-        return report_interrupt(outcome.interrupted, outcome.logs, planned, out_dir)
-    return code
+    planned = len(conditions) * experiment.samples * len(experiment.models)
+    return report_outcome(outcome.logs, out_dir, as_json, rule, outcome.interrupted, planned)
 
 
 def report_outcome(logs: list[Any], out_dir: Path, as_json: bool, rule: str = "auto",
-                   interrupted: bool = False) -> int:
+                   interrupted: int | None = None, planned: int = 0) -> int:
     """Write the report, print the results table of the final logs and the report's path;
     1 when samples are still unfinished.
 
@@ -185,13 +180,13 @@ def report_outcome(logs: list[Any], out_dir: Path, as_json: bool, rule: str = "a
         if not log.location or where(log) not in seen:
             for sample in iter_samples(log) if log.location else log.samples or []:
                 add(log, sample)
-    if interrupted:  # the samples the interrupt cancelled were not done: not errors either
+    if interrupted is not None:  # samples the interrupt cancelled: not done, not errors
         rows = [r for r in rows
                 if not (r.status == "error" and (r.reason or "").startswith("CancelledError"))]
     # An interrupted run's logs are unfinished by choice: it says so itself.
-    failed = [] if interrupted else failure_lines([lg for lg in logs if lg.status != "success"],
-                                                  rows)
-    if rows or not interrupted:  # no empty table for a run stopped before any sample
+    unfinished = [lg for lg in logs if lg.status != "success"]
+    failed = [] if interrupted is not None else failure_lines(unfinished, rows)
+    if rows or interrupted is None:  # no empty table for a run stopped before any sample
         emit_results(rows, as_json=as_json, judges=judges)
     for log in logs:
         click.echo(f"Log: {log.location}", err=as_json)
@@ -203,6 +198,10 @@ def report_outcome(logs: list[Any], out_dir: Path, as_json: bool, rule: str = "a
     if failed:
         click.echo("Rerun the same command to retry the unfinished samples; finished ones are "
                    "kept.", err=True)
+    if interrupted is not None:
+        from insiderbench.cli._interrupt import report_interrupt
+
+        return report_interrupt(interrupted, len(rows), planned, out_dir)
     return 1 if failed else 0
 
 

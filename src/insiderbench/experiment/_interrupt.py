@@ -49,3 +49,34 @@ def interrupted_by(received: Received, tasks: int, logs: list[Any]) -> int | Non
     if (tasks and not logs) or any(log.status == "cancelled" for log in logs):
         return int(signal.SIGINT)
     return None
+
+
+@contextlib.contextmanager
+def completion_message_held() -> Iterator[list[tuple[tuple[Any, ...], dict[str, Any]]]]:
+    """Hold back eval_set's "Completed all tasks ... successfully" (it prints it after a
+    Ctrl-C too); the caller prints what was held once it knows the run was not interrupted."""
+    from rich.console import Console
+
+    # On the class: Inspect's display reconfigures the global console (its __dict__ is
+    # replaced), which would drop a patch on the instance.
+    original = Console.print
+    held: list[tuple[tuple[Any, ...], dict[str, Any]]] = []
+
+    def print_(self: Console, *objects: Any, **kwargs: Any) -> None:
+        if any("Completed all tasks" in str(o) for o in objects):
+            held.append((objects, kwargs))
+            return
+        original(self, *objects, **kwargs)
+
+    Console.print = print_  # type: ignore[method-assign]
+    try:
+        yield held
+    finally:
+        Console.print = original  # type: ignore[method-assign]
+
+
+def print_held(held: list[tuple[tuple[Any, ...], dict[str, Any]]]) -> None:
+    import rich
+
+    for objects, kwargs in held:
+        rich.get_console().print(*objects, **kwargs)

@@ -23,7 +23,7 @@ import socket
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
 
@@ -59,7 +59,7 @@ class LogDirLock(Protocol):
 
 def _me() -> LockHolder:
     return LockHolder(pid=os.getpid(), host=socket.gethostname(),
-                      since=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                      since=datetime.now(UTC).isoformat(timespec="seconds"),
                       command=" ".join(["insiderbench", *sys.argv[1:]])[:300])
 
 

@@ -16,7 +16,12 @@ from insiderbench.experiment._experiment import (
     Experiment,
     ModelSpec,
 )
-from insiderbench.experiment._interrupt import interrupted_by, sigterm_as_interrupt
+from insiderbench.experiment._interrupt import (
+    completion_message_held,
+    interrupted_by,
+    print_held,
+    sigterm_as_interrupt,
+)
 from insiderbench.experiment._lock import lock_log_dir
 from insiderbench.experiment._replies import clear_reply_cache, reply_cache
 from insiderbench.scenarios import get_pack
@@ -131,7 +136,8 @@ def run_experiment(
         kwargs["display"] = display
     if experiment.grader:
         kwargs["model_roles"] = {"grader": grader_for(experiment.grader)}
-    with lock_log_dir(log_dir), reply_cache(log_dir), sigterm_as_interrupt() as received:
+    with (lock_log_dir(log_dir), reply_cache(log_dir), sigterm_as_interrupt() as received,
+          completion_message_held() as held):
         success, logs = eval_set(
             tasks,
             log_dir=str(log_dir),
@@ -155,6 +161,8 @@ def run_experiment(
             success = False
         elif success:
             clear_reply_cache(log_dir)  # every reply is in the logs now
+    if interrupted is None:
+        print_held(held)
     return RunOutcome(Path(log_dir), list(logs), bool(success), interrupted)
 
 
