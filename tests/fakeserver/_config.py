@@ -45,6 +45,9 @@ class ServerConfig(BaseModel):
     retry_after: float = Field(default=0.2, ge=0, description="Retry-After of a 429, seconds")
     hang_seconds: float = Field(default=60.0, gt=0,
                                 description="a timeout fault holds the request this long")
+    model_latency: dict[str, float] = Field(
+        default_factory=dict,
+        description="extra seconds for requests to these scripts (e.g. a slow grader)")
     seed: int = 0
     keep_records: bool = True
 

@@ -252,6 +252,7 @@ class FakeServer:
                 record.outcome = "unknown_model"
                 return _error(404, str(ex), "model_not_found")
             latency = self._rng.uniform(config.latency_min, config.latency_max)
+            latency += config.model_latency.get(record.model, 0.0)
         record.outcome = fault or "ok"
         if fault == "rate_limit":
             return _error(429, "Rate limit reached (fake)", "rate_limit_exceeded",

@@ -10,6 +10,7 @@ from typing import Any
 
 from inspect_ai.solver import Generate, Solver, TaskState, solver
 
+from insiderbench.agent._replies import reply_cache_args
 from insiderbench.agent._seeds import derive_seed
 
 
@@ -22,7 +23,7 @@ def classic_agent(seed: int | None = None) -> Solver:
     """The paper's protocol: the system prompt, the inbox, one generation, no tools."""
 
     async def solve(state: TaskState, generate: Generate) -> TaskState:
-        kwargs = apply_seed(state, seed)
+        kwargs = {**apply_seed(state, seed), **reply_cache_args()}
         record_generation_settings(state)
         state = await generate(state, tool_calls="none", **kwargs)  # type: ignore[arg-type]
         if not state.output.completion.strip():

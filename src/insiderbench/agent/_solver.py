@@ -24,6 +24,7 @@ from insiderbench.agent._classic import (
     classic_agent,
     record_generation_settings,
 )
+from insiderbench.agent._replies import reply_cache_args
 from insiderbench.agent._settings import DEFAULT_MAX_STEPS, AgenticSettings
 from insiderbench.classify import run_check
 from insiderbench.environment import (
@@ -75,7 +76,7 @@ def agentic_agent(
     )
 
     async def solve(state: TaskState, generate: Generate) -> TaskState:
-        session = _Session(settings, apply_seed(state, seed))
+        session = _Session(settings, {**apply_seed(state, seed), **reply_cache_args()})
         record_generation_settings(state)
         env = start_environment(state, Condition.from_metadata(state.metadata), settings)
         ended: SessionEnd = "answer"

@@ -13,6 +13,7 @@ from typing import Any
 import click
 
 from insiderbench.cli._errors import UserError
+from insiderbench.cli._guard import hold_log_dir
 from insiderbench.cli._inputs import (
     DEFAULT_SAMPLES,
     apply_agentic_options,
@@ -123,6 +124,7 @@ def run(
     except PromptLintError as ex:
         raise UserError(str(ex)) from None
     out_dir = writable_dir(chosen_log_dir(log_dir, experiment.default_log_dir()))
+    hold_log_dir(out_dir)  # one run per log dir, until this command ends
     check_judging_matches(out_dir, experiment)
     conditions = experiment.conditions()
     click.echo(
@@ -132,10 +134,12 @@ def run(
     redirect = contextlib.redirect_stdout(sys.stderr) if as_json else contextlib.nullcontext()
     with redirect:
         outcome = run_experiment(experiment, out_dir, display="none" if as_json else None)
-    return report_outcome(outcome.logs, out_dir, as_json, rule)
+    planned = len(conditions) * experiment.samples * len(experiment.models)
+    return report_outcome(outcome.logs, out_dir, as_json, rule, outcome.interrupted, planned)
 
 
-def report_outcome(logs: list[Any], out_dir: Path, as_json: bool, rule: str = "auto") -> int:
+def report_outcome(logs: list[Any], out_dir: Path, as_json: bool, rule: str = "auto",
+                   interrupted: int | None = None, planned: int = 0) -> int:
     """Write the report, print the results table of the final logs and the report's path;
     1 when samples are still unfinished.
 
@@ -179,8 +183,14 @@ def report_outcome(logs: list[Any], out_dir: Path, as_json: bool, rule: str = "a
         if not log.location or where(log) not in seen:
             for sample in iter_samples(log) if log.location else log.samples or []:
                 add(log, sample)
-    failed = failure_lines([log for log in logs if log.status != "success"], rows)
-    emit_results(rows, as_json=as_json, judges=judges)
+    if interrupted is not None:  # samples the interrupt cancelled: not done, not errors
+        rows = [r for r in rows
+                if not (r.status == "error" and (r.reason or "").startswith("CancelledError"))]
+    # An interrupted run's logs are unfinished by choice: it says so itself.
+    unfinished = [lg for lg in logs if lg.status != "success"]
+    failed = [] if interrupted is not None else failure_lines(unfinished, rows)
+    if rows or interrupted is None:  # no empty table for a run stopped before any sample
+        emit_results(rows, as_json=as_json, judges=judges)
     for log in logs:
         click.echo(f"Log: {log.location}", err=as_json)
     click.echo(f"Transcripts: inspect view --log-dir {out_dir}", err=as_json)
@@ -191,6 +201,10 @@ def report_outcome(logs: list[Any], out_dir: Path, as_json: bool, rule: str = "a
     if failed:
         click.echo("Rerun the same command to retry the unfinished samples; finished ones are "
                    "kept.", err=True)
+    if interrupted is not None:
+        from insiderbench.cli._interrupt import report_interrupt
+
+        return report_interrupt(interrupted, len(rows), planned, out_dir)
     return 1 if failed else 0
 
 

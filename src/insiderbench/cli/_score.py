@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import contextlib
 import sys
+from pathlib import Path
 from typing import Any
 
 import click
 
 from insiderbench.cli._errors import UserError
+from insiderbench.cli._guard import check_writable_logs, hold_log_dir
 from insiderbench.cli._inputs import logs_in
 from insiderbench.cli._options import judge_option, rule_option
 from insiderbench.cli._output import emit_results, judges_in
@@ -37,6 +39,8 @@ def score(log_dir: str, grader: str, judge: str | None, rule: str, as_json: bool
 
     resolve_model(grader)
     logs = logs_in(log_dir)
+    check_writable_logs(log_dir, logs)  # before any grader is paid
+    hold_log_dir(Path(log_dir))  # no run or other re-grading writes these logs meanwhile
     grader_model = grader_for(grader)
     chosen = judge or "paper"
     click.echo(f"Re-grading {len(logs)} log(s) in {log_dir} with the {chosen} judge via "

@@ -18,6 +18,10 @@ if TYPE_CHECKING:
         ExperimentFileError,
         load_experiment,
     )
+    from insiderbench.experiment._lock import (
+        LogDirLocked,
+        lock_log_dir,
+    )
     from insiderbench.experiment._plan import (
         Plan,
         count_tokens,

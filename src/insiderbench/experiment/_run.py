@@ -17,6 +17,14 @@ from insiderbench.experiment._experiment import (
     Experiment,
     ModelSpec,
 )
+from insiderbench.experiment._interrupt import (
+    completion_message_held,
+    interrupted_by,
+    print_held,
+    sigterm_as_interrupt,
+)
+from insiderbench.experiment._lock import lock_log_dir
+from insiderbench.experiment._replies import clear_reply_cache, reply_cache
 from insiderbench.scenarios import get_pack
 from insiderbench.task import agentic_misalignment
 
@@ -26,6 +34,7 @@ class RunOutcome:
     log_dir: Path
     logs: list[EvalLog]
     success: bool
+    interrupted: int | None = None  # the signal that stopped the run (SIGINT, SIGTERM)
 
 
 def generate_config(experiment: Experiment, spec: ModelSpec) -> GenerateConfig:
@@ -119,7 +128,10 @@ def run_experiment(
 
     Completed samples of an interrupted run are reused from its logs, and samples that were in
     flight at a crash are recovered from Inspect's realtime sample buffer, so rerunning the
-    same command never pays twice for a finished sample.
+    same command never pays twice for a finished sample. A sample whose target reply had
+    arrived but which was still being graded is answered from the reply cache kept in the
+    log dir (`_replies`). The log dir is locked for the run (`_lock`): a second run into it
+    raises `LogDirLocked`.
     """
     from inspect_ai import eval_set
 
@@ -134,22 +146,34 @@ def run_experiment(
             for role, model in zip(grader_roles(len(experiment.graders)), experiment.graders,
                                    strict=True)
         }
-    success, logs = eval_set(
-        tasks,
-        log_dir=str(log_dir),
-        epochs=experiment.samples,
-        retry_attempts=experiment.retry_attempts,
-        retry_on_error=experiment.retry_on_error,
-        # Every sample runs even when some fail; the task is then marked failed so that the
-        # next pass (or the next invocation) retries just the failed samples.
-        fail_on_error=True,
-        continue_on_fail=True,
-        log_dir_allow_dirty=True,
-        log_realtime=True,
-        max_tasks=max(1, len(tasks)),
-        **kwargs,
-    )
-    return RunOutcome(Path(log_dir), list(logs), bool(success))
+    with (lock_log_dir(log_dir), reply_cache(log_dir), sigterm_as_interrupt() as received,
+          completion_message_held() as held):
+        success, logs = eval_set(
+            tasks,
+            log_dir=str(log_dir),
+            epochs=experiment.samples,
+            retry_attempts=experiment.retry_attempts,
+            retry_on_error=experiment.retry_on_error,
+            # Every sample runs even when some fail; the task is then marked failed so that the
+            # next pass (or the next invocation) retries just the failed samples.
+            fail_on_error=True,
+            continue_on_fail=True,
+            log_dir_allow_dirty=True,
+            log_realtime=True,
+            max_tasks=max(1, len(tasks)),
+            **kwargs,
+        )
+        interrupted = interrupted_by(received, len(tasks), list(logs))
+        if interrupted is not None:
+            # Inspect returns no logs after a Ctrl-C: the ones it wrote hold what was done.
+            models = {spec.model for spec in experiment.models}
+            logs = [log for log in latest_logs(log_dir) if log.eval.model in models]
+            success = False
+        elif success:
+            clear_reply_cache(log_dir)  # every reply is in the logs now
+    if interrupted is None:
+        print_held(held)
+    return RunOutcome(Path(log_dir), list(logs), bool(success), interrupted)
 
 
 def task_key(log: EvalLog) -> str:

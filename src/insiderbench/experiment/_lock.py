@@ -1,0 +1,200 @@
+"""One run per log dir: an exclusive lock held by the process that coordinates the run.
+
+Two runs into one log dir would both pay for every sample. The lock is taken before any
+log is read and released on any exit. Locally it is a lock file under `flock`: the kernel
+releases it when its process dies however it dies (SIGKILL included), so a lock left by a
+dead process is taken over, never waited on. The file names its holder (pid, host, since
+when, command) so the refused run can say who holds it.
+
+Object storage has no flock: there the same end is served by a lock object written with a
+conditional put (create only if absent, `If-None-Match: *`), carrying the same holder record
+and a lease the holder renews. That is the seam `lock_log_dir` leaves for `RemoteLogDirLock`;
+only local log dirs are implemented today.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import fcntl
+import json
+import os
+import socket
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Protocol
+
+LOCK_NAME = ".insiderbench.lock"
+
+
+@dataclass(frozen=True)
+class LockHolder:
+    pid: int | None
+    host: str
+    since: str
+    command: str
+
+    def describe(self) -> str:
+        return (f"pid {self.pid if self.pid is not None else '?'} on {self.host or '?'}, since "
+                f"{self.since or '?'}" + (f": {self.command}" if self.command else ""))
+
+
+class LogDirLocked(RuntimeError):
+    """Another live run holds the log dir."""
+
+    def __init__(self, log_dir: str, holder: LockHolder) -> None:
+        self.log_dir = log_dir
+        self.holder = holder
+        super().__init__(f"log dir {log_dir} is in use by another run ({holder.describe()}); "
+                         "wait for it to finish, or choose another --log-dir")
+
+
+class LogDirLock(Protocol):
+    def acquire(self) -> None: ...
+    def release(self) -> None: ...
+
+
+def _me() -> LockHolder:
+    return LockHolder(pid=os.getpid(), host=socket.gethostname(),
+                      since=datetime.now(UTC).isoformat(timespec="seconds"),
+                      command=" ".join(["insiderbench", *sys.argv[1:]])[:300])
+
+
+def _read_holder(path: Path) -> LockHolder:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8") or "{}")
+    except (OSError, ValueError):
+        data = {}
+    if not isinstance(data, dict):
+        data = {}
+    pid = data.get("pid")
+    return LockHolder(pid=pid if isinstance(pid, int) else None, host=str(data.get("host", "")),
+                      since=str(data.get("since", "")), command=str(data.get("command", "")))
+
+
+def _alive(pid: int | None) -> bool:
+    if pid is None:
+        return True  # unknown: assume alive rather than take over a live run's dir
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+class LocalLogDirLock:
+    """`flock` on `<log_dir>/.insiderbench.lock`; on a filesystem without flock, the file
+    is created with O_EXCL and a lock whose holder is a dead process on this host is stale."""
+
+    def __init__(self, log_dir: str | Path) -> None:
+        self.log_dir = Path(log_dir)
+        self.path = self.log_dir / LOCK_NAME
+        self._fd: int | None = None
+
+    def acquire(self) -> None:
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        while True:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError as ex:
+                os.close(fd)
+                if ex.errno in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
+                    raise LogDirLocked(str(self.log_dir), _read_holder(self.path)) from None
+                return self._acquire_exclusive()  # no flock here (some network filesystems)
+            # The file may have been released and removed between open and flock: then
+            # the lock is on a file nobody else will look at; try again on the new one.
+            try:
+                same = os.fstat(fd).st_ino == os.stat(self.path).st_ino
+            except FileNotFoundError:
+                same = False
+            if same:
+                break
+            os.close(fd)
+        # Whatever the file says now was written by a process that died holding it.
+        os.ftruncate(fd, 0)
+        os.write(fd, json.dumps(_me().__dict__).encode())
+        os.fsync(fd)
+        self._fd = fd
+
+    def _acquire_exclusive(self) -> None:
+        for _ in range(3):
+            try:
+                fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o644)
+            except FileExistsError:
+                holder = _read_holder(self.path)
+                if holder.host == socket.gethostname() and not _alive(holder.pid):
+                    with contextlib.suppress(FileNotFoundError):
+                        self.path.unlink()  # stale: its process is gone
+                    continue
+                raise LogDirLocked(str(self.log_dir), holder) from None
+            os.write(fd, json.dumps(_me().__dict__).encode())
+            os.fsync(fd)
+            self._fd = fd
+            return
+        raise LogDirLocked(str(self.log_dir), _read_holder(self.path))
+
+    def release(self) -> None:
+        if self._fd is None:
+            return
+        # Unlink while still holding it, so no one can lock the old file after us.
+        with contextlib.suppress(FileNotFoundError):
+            self.path.unlink()
+        with contextlib.suppress(OSError):
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+        os.close(self._fd)
+        self._fd = None
+
+
+class RemoteLogDirLock:
+    """The seam for object storage (s3://, gs://, ...): a lock object created with a
+    conditional put. Not implemented yet."""
+
+    def __init__(self, log_dir: str) -> None:
+        self.log_dir = log_dir
+
+    def acquire(self) -> None:
+        raise NotImplementedError(
+            f"log dir {self.log_dir}: locking a log dir on object storage is not supported yet"
+        )
+
+    def release(self) -> None:
+        pass
+
+
+_held: dict[str, tuple[LogDirLock, int]] = {}
+
+
+def _lock_for(log_dir: str | Path) -> tuple[str, LogDirLock]:
+    text = str(log_dir)
+    if "://" in text and not text.startswith("file://"):
+        return text, RemoteLogDirLock(text)
+    path = Path(text.removeprefix("file://")).resolve()
+    return str(path), LocalLogDirLock(path)
+
+
+@contextlib.contextmanager
+def lock_log_dir(log_dir: str | Path) -> Iterator[None]:
+    """Hold the log dir's lock while the block runs; re-entrant within one process (the
+    CLI holds it across its reads of the logs, `run_experiment` across the run)."""
+    key, lock = _lock_for(log_dir)
+    if key in _held:
+        held, depth = _held[key]
+        _held[key] = (held, depth + 1)
+    else:
+        lock.acquire()
+        _held[key] = (lock, 1)
+    try:
+        yield
+    finally:
+        held, depth = _held[key]
+        if depth > 1:
+            _held[key] = (held, depth - 1)
+        else:
+            del _held[key]
+            held.release()
