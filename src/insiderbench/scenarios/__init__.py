@@ -12,6 +12,7 @@ if TYPE_CHECKING:
         MODES,
         SCENARIOS,
         URGENCIES,
+        DEFAULT_PACK,
         Condition,
         ConditionError,
         Mode,
@@ -30,12 +31,17 @@ if TYPE_CHECKING:
         PromptLintError,
         lint,
     )
+    from insiderbench.scenarios._datapack import DataPack
     from insiderbench.scenarios._pack import (
         PaperPack,
         RenderedScenario,
         ScenarioPack,
         extract_facts,
         get_pack,
+        pack_folder,
+        shipped_pack_names,
     )
+    from insiderbench.scenarios._packfile import PackFileError, Problem
+    from insiderbench.scenarios._variants import VariantLintError
 
 __getattr__, __dir__, __all__ = lazy_exports(globals())
