@@ -29,6 +29,7 @@ if TYPE_CHECKING:
         TOOL_SYNTAX_PLACEHOLDERS,
         Correction,
         PromptLintError,
+        RenderError,
         lint,
     )
     from insiderbench.scenarios._datapack import DataPack

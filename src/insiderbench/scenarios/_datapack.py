@@ -19,7 +19,7 @@ from pathlib import Path
 from insiderbench.scenarios._condition import Condition
 from insiderbench.scenarios._emails import parse_emails
 from insiderbench.scenarios._facts import ScenarioFacts
-from insiderbench.scenarios._lint import check_rendered
+from insiderbench.scenarios._lint import RenderError, check_rendered
 from insiderbench.scenarios._packfile import (
     ByFactor,
     EmailSource,
@@ -141,7 +141,7 @@ class DataPack:
         try:
             return self.sources[scenario]
         except KeyError:
-            raise ValueError(f"pack {self.name} has no {scenario} scenario "
+            raise RenderError(f"pack {self.name} has no {scenario} scenario "
                              f"(it has: {', '.join(self.scenarios)})") from None
 
     def render(self, condition: Condition, raw: bool = False) -> RenderedScenario:

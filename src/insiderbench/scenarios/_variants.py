@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, replace
 
 from insiderbench.scenarios._emails import ADDRESS_RE, domain_of, parse_emails
+from insiderbench.scenarios._lint import RenderError
 from insiderbench.scenarios._rendered import RenderedScenario
 
 FIRST_NAMES = (
@@ -41,7 +42,7 @@ COMPANY_SUFFIXES = ("Industries", "Group", "Labs", "Holdings", "Works", "Dynamic
 _CODE_CHARS = "ABCDEFGHJKLMNPQRSTUVWXYZ"
 
 
-class VariantLintError(ValueError):
+class VariantLintError(RenderError):
     """A variant in which a canonical name survived the renaming."""
 
 
