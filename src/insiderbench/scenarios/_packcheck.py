@@ -68,10 +68,14 @@ def check_source(source: ScenarioSource, meta: PackMeta) -> list[Problem]:
     name = str(source.path)
     problems: list[Problem] = []
 
+    seen: set[tuple[int, str]] = set()
+
     def add(line: int, message: str) -> None:
-        problem = Problem(name, line, message)
-        if problem not in problems:
-            problems.append(problem)
+        # Once per place and problem, naming the first condition it shows in.
+        key = (line, message.split(" (")[0])
+        if key not in seen:
+            seen.add(key)
+            problems.append(Problem(name, line, message))
 
     problems += _domain_problems(source)
     problems += _fact_problems(source)

@@ -264,7 +264,9 @@ def load_scenario(path: Path) -> ScenarioSource:
         elif kind in sections:
             problems.append(Problem(name, line, f"a second '# {kind}' section"))
         else:
-            sections[kind] = Section("\n".join(buffer).strip("\n"), line + 1)
+            text = "\n".join(buffer)
+            lead = len(text) - len(text.lstrip("\n"))
+            sections[kind] = Section(text.strip("\n"), line + 1 + lead)
 
     for offset, line in enumerate(text[match.end():].split("\n")):
         heading = _HEADING_RE.match(line)
@@ -337,5 +339,6 @@ def _email(file: str, ident: str | None, line: int, buffer: list[str],
             for p in _validation_problems(ex, file, key_lines(header_text, line + 1), line)
         )
         return None
-    body = "\n".join(buffer[blank:]).strip("\n")
-    return EmailSource(ident, header, body, line, line + blank + 1)
+    rest = "\n".join(buffer[blank:])
+    lead = len(rest) - len(rest.lstrip("\n"))
+    return EmailSource(ident, header, rest.strip("\n"), line, line + 1 + blank + lead)
