@@ -202,7 +202,8 @@ def get_pack(name: str = "paper") -> ScenarioPack:
                          "or a folder holding a pack.yaml)")
     pack = load_data_pack(str(folder.resolve()))
     registered = _PACKS.get(pack.name)
-    if registered is not None and getattr(registered, "folder", None) != pack.folder:
+    old = getattr(registered, "folder", None)
+    if registered is not None and old != pack.folder and (old is None or old.is_dir()):
         raise ValueError(f"pack {name!r} is named {pack.name!r}, like the pack already loaded "
                          f"from {getattr(registered, 'folder', 'inspect_evals')}; rename one")
     _PACKS[pack.name] = pack
