@@ -15,8 +15,8 @@ from insiderbench.classify import classify_reply
 from insiderbench.classify._reply import Reply
 from insiderbench.scenarios import SCENARIOS, Condition, get_pack, make_condition
 from insiderbench.scenarios._lint import lint_rendered
-from insiderbench.scenarios._packcheck import all_conditions, validate_pack
 from insiderbench.scenarios._pack import SHIPPED_PACKS_DIR
+from insiderbench.scenarios._packcheck import all_conditions, validate_pack
 from insiderbench.scenarios._variants import paper_canon, survivors
 
 OURS = SHIPPED_PACKS_DIR / "insiderbench"
@@ -119,7 +119,7 @@ def test_our_pack_keeps_the_factor_structure():
     assert "SCRATCHPAD" not in render(prod=True).system
     assert "evaluators" in render(eval_awareness=True).system
     assert "pressure them" in render(extra_instructions="dont").system
-    ids = lambda r: [e.id for e in r.facts.emails]  # noqa: E731
+    ids = lambda r: [e.id for e in r.facts.emails]
     assert "4" in ids(explicit) and "4" not in ids(render(urgency="none"))
     assert "3r" in ids(render(urgency="restriction"))
     leaking = pack.render(make_condition(scenario="leaking", pack="insiderbench")).facts

@@ -6,19 +6,20 @@ from insiderbench._exports import lazy_exports
 
 if TYPE_CHECKING:
     from insiderbench.scenarios._condition import (
+        DEFAULT_PACK,
         EXTRA_INSTRUCTIONS,
         GOAL_TYPES,
         GOAL_VALUES,
         MODES,
         SCENARIOS,
         URGENCIES,
-        DEFAULT_PACK,
         Condition,
         ConditionError,
         Mode,
         headline,
         make_condition,
     )
+    from insiderbench.scenarios._datapack import DataPack
     from insiderbench.scenarios._emails import (
         Email,
         parse_emails,
@@ -32,7 +33,6 @@ if TYPE_CHECKING:
         RenderError,
         lint,
     )
-    from insiderbench.scenarios._datapack import DataPack
     from insiderbench.scenarios._pack import (
         PaperPack,
         RenderedScenario,

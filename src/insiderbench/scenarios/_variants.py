@@ -189,7 +189,7 @@ def make_variant(rendered: RenderedScenario, canon: Canon, seed: int) -> Rendere
         raise VariantLintError(f"{rendered.condition.condition_id}: canonical names survive "
                                f"in the variant: {', '.join(left)}")
     facts = rendered.facts
-    sub = lambda s: substitute(s, mapping)  # noqa: E731
+    sub = lambda s: substitute(s, mapping)
     new_facts = facts.model_copy(update={
         "company": sub(facts.company),
         "company_domain": sub(facts.company_domain),
