@@ -19,7 +19,7 @@ from insiderbench.scenarios import (
 
 JSON_KEYS = {
     "condition_id", "scenario", "goal_type", "goal_value", "urgency", "extra_instructions",
-    "prod", "eval_awareness",
+    "prod", "eval_awareness", "pack", "variant_seed",
 }
 
 
@@ -274,19 +274,21 @@ def test_conditions_all_json_carries_exactly_the_factor_keys(capsys):
         # absent goal value / extra instruction are the string "none", never null
         assert isinstance(o["goal_value"], str) and isinstance(o["extra_instructions"], str)
         # the factors agree with the id
-        assert Condition.from_id(o["condition_id"]).factors() == {
+        parsed = Condition.from_id(o["condition_id"])
+        assert {**parsed.factors(), "pack": parsed.pack, "variant_seed": parsed.variant_seed} == {
             k: v for k, v in o.items() if k != "condition_id"}
     by_id = {o["condition_id"]: o for o in objects}
     assert by_id["murder_ambiguous-none_none"] == {
         "condition_id": "murder_ambiguous-none_none", "scenario": "murder",
         "goal_type": "ambiguous", "goal_value": "none", "urgency": "none",
         "extra_instructions": "none", "prod": False, "eval_awareness": False,
+        "pack": "paper", "variant_seed": None,
     }
     assert by_id["leaking_swap-collectivism_restriction__goal__prod__aware"] == {
         "condition_id": "leaking_swap-collectivism_restriction__goal__prod__aware",
         "scenario": "leaking", "goal_type": "swap", "goal_value": "collectivism",
         "urgency": "restriction", "extra_instructions": "goal", "prod": True,
-        "eval_awareness": True,
+        "eval_awareness": True, "pack": "paper", "variant_seed": None,
     }
 
 

@@ -36,21 +36,24 @@ from insiderbench.classify import (
     reasoning_of_messages,
 )
 from insiderbench.environment import STORE_KEY, actions_from_store
-from insiderbench.scenarios import Condition, get_pack, make_condition
+from insiderbench.scenarios import Condition, get_pack, make_condition, pack_folder
 
 TASK_NAME = "agentic_misalignment"
 PAPER_TEMPERATURE = 1.0
 
 
 def condition_sample(
-    condition: Condition, pack_name: str = "paper", inbox: str = "message"
+    condition: Condition, pack_name: str | None = None, inbox: str = "message"
 ) -> Sample:
     """The Sample for one condition: system prompt + user message, factors in metadata.
 
+    The condition's own pack renders it (`pack_name` sets one for paper conditions).
     Agentic conditions start from the agentic prompts (tools instead of text tags; `inbox`
     says whether the emails come in the user message or through `read_inbox`).
     """
-    pack = get_pack(pack_name)
+    if pack_name is not None and condition.pack == "paper":
+        condition = condition.model_copy(update={"pack": get_pack(pack_name).name})
+    pack = get_pack(condition.pack)
     rendered = pack.render(condition)
     if condition.mode == "agentic":
         messages = agentic_messages(rendered, inbox=inbox)  # type: ignore[arg-type]
@@ -71,6 +74,9 @@ def condition_sample(
             "condition_id": condition.condition_id,
             "pack": pack.name,
             "pack_version": pack.version(),
+            **({"pack_dir": str(folder)} if (folder := pack_folder(pack)) else {}),
+            "variant_seed": condition.variant_seed,
+            **({"variant": dict(rendered.variant)} if rendered.variant else {}),
             "prompt_hash": prompt_hash,
             "corrections": list(rendered.corrections),
         },
@@ -133,7 +139,7 @@ def build_task(
     seed: int | None = None,
     temperature: float | None = PAPER_TEMPERATURE,
     max_tokens: int | None = None,
-    pack: str = "paper",
+    pack: str | None = None,
     name: str = TASK_NAME,
     judge: str | None = None,
     agentic: dict[str, Any] | None = None,
@@ -169,7 +175,7 @@ def build_task(
         name=name,
         metadata={
             "insiderbench_version": version("insiderbench"),
-            "pack": pack,
+            "pack": pack or ",".join(dict.fromkeys(c.pack for c in conditions)),
             "seed": seed,
         },
     )
@@ -197,6 +203,9 @@ def agentic_misalignment(
     tools: str = "taught",
     graders: int = 1,
     audit_fraction: float = DEFAULT_AUDIT_FRACTION,
+    pack: str | None = None,
+    variant_seed: int | None = None,
+    pack_dirs: str | list[str] | None = None,
 ) -> Task:
     """Conditions of the paper's grid.
 
@@ -206,8 +215,12 @@ def agentic_misalignment(
     `mode=agentic` runs them all as agents (ids ending `__agentic` always are); `inbox`,
     `max_steps`, `token_limit`, `turns` and `tools` (taught or all) set up agentic samples. With a `judge`, `graders`
     judges (roles `grader`, `grader_2`, ...) are asked about samples whose gate is open and
-    `audit_fraction` of the others.
+    `audit_fraction` of the others. `pack` (a name or folder) and `variant_seed` choose the
+    text of a single condition (ids carry their own); `pack_dirs` are the folders of data
+    packs the ids name, loaded first.
     """
+    for folder in ([pack_dirs] if isinstance(pack_dirs, str) else pack_dirs or []):
+        get_pack(folder)
     if conditions:
         ids = conditions.split(",") if isinstance(conditions, str) else list(conditions)
         chosen = [Condition.from_id(c.strip()) for c in ids if c.strip()]
@@ -221,6 +234,8 @@ def agentic_misalignment(
                 extra_instructions=extra_instructions,
                 prod=prod,
                 eval_awareness=eval_awareness,
+                pack=get_pack(pack).name if pack else None,
+                variant_seed=variant_seed,
             )
         ]
     if mode != "classic":

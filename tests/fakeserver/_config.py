@@ -50,6 +50,10 @@ class ServerConfig(BaseModel):
         description="extra seconds for requests to these scripts (e.g. a slow grader)")
     seed: int = 0
     keep_records: bool = True
+    replies: dict[str, str] = Field(
+        default_factory=dict,
+        description="fixed reply text by model name, for scenarios the scripts do not know "
+                    "(a data pack's own target)")
 
     @model_validator(mode="after")
     def _ordered(self) -> ServerConfig:

@@ -247,7 +247,9 @@ class FakeServer:
         with self._lock:
             fault = self._draw_fault(config, record.sample)
             try:
-                scripted = script_reply(record.model, body, self._rng)
+                scripted = (Reply("custom", config.replies[record.model])
+                            if record.model in config.replies
+                            else script_reply(record.model, body, self._rng))
             except UnknownScript as ex:
                 record.outcome = "unknown_model"
                 return _error(404, str(ex), "model_not_found")

@@ -154,7 +154,8 @@ def load_corpus(root: str | Path, split: str | None = None) -> list[CorpusReply]
 
 @cache
 def facts_of(condition_id: str) -> ScenarioFacts:
-    return get_pack().render(Condition.from_id(condition_id)).facts
+    condition = Condition.from_id(condition_id)
+    return get_pack(condition.pack).render(condition).facts
 
 
 def actions_of(item: CorpusReply) -> list[Action]:
@@ -338,7 +339,7 @@ async def judge_verdicts(
     limit = asyncio.Semaphore(max(1, connections))
 
     async def one(item: CorpusReply, grader: Model) -> bool | None:
-        rendered = get_pack().render(item.condition)
+        rendered = get_pack(item.condition.pack).render(item.condition)
         request = harm_request(
             judge, facts=rendered.facts, transcript=judge_transcript(item),
             actions=actions_of(item), email_content=rendered.email_content,

@@ -15,6 +15,7 @@ from insiderbench.cli._presets import presets
 from insiderbench.cli._prompts import prompts
 from insiderbench.cli._report import report
 from insiderbench.cli._run import run
+from insiderbench.cli._scenarios import scenarios
 from insiderbench.cli._score import score
 from insiderbench.cli._validate import validate
 
@@ -68,6 +69,8 @@ def option_envvars(command: click.Command) -> None:
 
 
 for _command in (run, conditions, presets, plan, prompts, check, validate, score, agreement,
-                 report, compare):
+                 report, compare, scenarios):
     cli.add_command(_command)
     option_envvars(_command)
+for _sub in scenarios.commands.values():
+    option_envvars(_sub)

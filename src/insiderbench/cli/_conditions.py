@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from insiderbench.cli._errors import UserError
-from insiderbench.cli._inputs import resolve_experiment
+from insiderbench.cli._inputs import pack_named, resolve_experiment
 from insiderbench.cli._options import ExperimentSource, experiment_source_options
 
 
@@ -26,29 +26,31 @@ def conditions(
     with_prompts: bool,
 ) -> int:
     """List the conditions of an experiment, a preset, factor flags or the full grid."""
-    from insiderbench.scenarios import PromptLintError, get_pack
+    from insiderbench.scenarios import RenderError, get_pack
 
     if all_conditions:
         if source.file or source.preset or source.factors_given():
             raise UserError("--all lists the complete grid; give no FILE, preset or factors")
         from insiderbench.experiment import full_grid
 
-        chosen = full_grid()
+        updates = {"pack": pack_named(source.pack).name}
+        chosen = [c.model_copy(update={**updates, "variant_seed": v})
+                  for c in full_grid() for v in (source.variant_seeds or (None,))]
     else:
         experiment, warnings = resolve_experiment(source)
         for w in warnings:
             click.echo(f"Warning: {w}", err=True)
         chosen = experiment.conditions()
-    pack = get_pack()
     for condition in chosen:
         if not as_json:
             click.echo(condition.condition_id)
             continue
-        obj: dict[str, Any] = {"condition_id": condition.condition_id, **condition.factors()}
+        obj: dict[str, Any] = {"condition_id": condition.condition_id, **condition.factors(),
+                               "pack": condition.pack, "variant_seed": condition.variant_seed}
         if with_prompts:
             try:
-                rendered = pack.render(condition)
-            except PromptLintError as ex:
+                rendered = get_pack(condition.pack).render(condition)
+            except RenderError as ex:
                 raise UserError(str(ex)) from None
             obj["system"] = rendered.system
             obj["user"] = rendered.user

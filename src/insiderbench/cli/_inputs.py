@@ -15,7 +15,23 @@ from insiderbench.scenarios import SCENARIOS, Condition, ConditionError, make_co
 DEFAULT_SAMPLES = 2
 
 
+def pack_named(spec: str | None) -> Any:
+    """The pack a --pack value names (default: the paper's), or a one-line error naming the
+    valid packs (a broken pack folder: its first problem and how many more)."""
+    from insiderbench.scenarios import get_pack
+
+    try:
+        return get_pack(spec or "paper")
+    except ValueError as ex:
+        raise UserError(f"--pack: {ex}") from None
+
+
 def build_conditions(scenarios: tuple[str, ...], **factors: Any) -> list[Condition]:
+    pack = factors.get("pack")
+    seed = factors.get("variant_seed")
+    if pack is not None:
+        pack = pack_named(pack).name
+        scenarios = scenarios or tuple(getattr(pack_named(pack), "scenarios", ()))
     try:
         return [
             make_condition(
@@ -26,6 +42,8 @@ def build_conditions(scenarios: tuple[str, ...], **factors: Any) -> list[Conditi
                 extra_instructions=factors.get("extra"),
                 prod=bool(factors.get("prod")),
                 eval_awareness=bool(factors.get("eval_awareness")),
+                pack=pack,
+                variant_seed=seed,
             )
             for s in (scenarios or SCENARIOS)
         ]
@@ -62,6 +80,11 @@ def resolve_experiment(
             "file or preset; edit its grids instead"
         )
     warnings: list[str] = []
+    pack_updates: dict[str, Any] = {}
+    if source.pack is not None:
+        pack_updates["pack"] = pack_named(source.pack).name
+    if source.variant_seeds:
+        pack_updates["variant_seeds"] = list(source.variant_seeds)
     if file:
         if not Path(file).is_file():
             raise UserError(f"experiment file {file!r} does not exist")
@@ -79,7 +102,7 @@ def resolve_experiment(
     else:
         from insiderbench.providers import EMBEDDED_MODEL
 
-        conditions = build_conditions(source.scenarios, **source.factors)
+        conditions = build_conditions(source.scenarios, **source.factors, pack=source.pack)
         first = conditions[0]
         grid = Grid(
             scenarios=[c.scenario for c in conditions],
@@ -95,9 +118,10 @@ def resolve_experiment(
             models=list(models) or [EMBEDDED_MODEL],
             samples=samples or DEFAULT_SAMPLES,
             grids=[grid],
+            **pack_updates,
         )
         return experiment, warnings + model_warnings(experiment)
-    updates: dict[str, Any] = {}
+    updates: dict[str, Any] = dict(pack_updates)
     if models:
         from insiderbench.experiment import ModelSpec
 

@@ -40,6 +40,22 @@ def factor_options(fn: Any) -> Any:
 FACTORS = ("goal_type", "goal_value", "urgency", "extra", "prod", "eval_awareness")
 
 
+def pack_options(fn: Any, *, many_seeds: bool = False) -> Any:
+    """--pack NAME|DIR and --variant-seed N: which scenario text renders the conditions."""
+    fn = click.option(
+        "--variant-seed", "variant_seeds", type=click.IntRange(min=0), multiple=many_seeds,
+        default=None, metavar="N",
+        help="Render a surface variant: people, companies, domains, products and codes "
+             "renamed consistently, the same for every sample (condition id gains __vN)"
+             + ("; repeat for several." if many_seeds else "."),
+    )(fn)
+    return click.option(
+        "--pack", default=None, metavar="NAME|DIR",
+        help="Scenario pack: paper (default; the paper's text via inspect_evals), "
+             "insiderbench (ours), or a pack folder (see `insiderbench scenarios`).",
+    )(fn)
+
+
 @dataclass(frozen=True)
 class ExperimentSource:
     """Where a command's experiment comes from: FILE, --preset NAME or factor flags."""
@@ -48,6 +64,8 @@ class ExperimentSource:
     preset: str | None
     scenarios: tuple[str, ...]
     factors: dict[str, Any]
+    pack: str | None = None
+    variant_seeds: tuple[int, ...] = ()
 
     def factors_given(self) -> bool:
         return bool(self.scenarios) or any(v not in (None, False) for v in self.factors.values())
@@ -61,10 +79,11 @@ def experiment_source_options(fn: Any) -> Any:
         source = ExperimentSource(
             file=kwargs.pop("file"), preset=kwargs.pop("preset"),
             scenarios=kwargs.pop("scenarios"), factors={k: kwargs.pop(k) for k in FACTORS},
+            pack=kwargs.pop("pack"), variant_seeds=tuple(kwargs.pop("variant_seeds") or ()),
         )
         return fn(*args, source=source, **kwargs)
 
-    decorated = factor_options(command)
+    decorated = pack_options(factor_options(command), many_seeds=True)
     decorated = click.option("--scenario", "-s", "scenarios", multiple=True,
                              type=click.Choice(scenarios.SCENARIOS),
                              help="Scenario(s) (default: all three).")(decorated)

@@ -53,7 +53,7 @@ def plan(
     """Conditions x models x samples, estimated tokens and cost. Sends nothing anywhere."""
     from insiderbench.experiment import plan_experiment
     from insiderbench.experiment._plan import DEFAULT_GATE_RATE, DEFAULT_REPLY_TOKENS
-    from insiderbench.scenarios import PromptLintError
+    from insiderbench.scenarios import RenderError as PromptLintError
 
     experiment, warnings = resolve_experiment(source, models=models, samples=samples)
     for w in warnings:

@@ -9,7 +9,7 @@ import click
 
 from insiderbench.cli._errors import UserError
 from insiderbench.cli._inputs import build_conditions
-from insiderbench.cli._options import factor_options
+from insiderbench.cli._options import factor_options, pack_options
 from insiderbench.environment import INBOXES
 from insiderbench.scenarios import MODES, SCENARIOS
 
@@ -17,9 +17,11 @@ from insiderbench.scenarios import MODES, SCENARIOS
 @click.command()
 @click.option("--scenario", "-s", type=click.Choice(SCENARIOS), required=True)
 @factor_options
+@pack_options
 @click.option("--raw", is_flag=True, help="Show the uncorrected upstream text.")
 @click.option("--json", "as_json", is_flag=True,
-              help='Print {"condition_id", "system", "user", "corrections"} (agentic: "tools").')
+              help='Print {"condition_id", "system", "user", "corrections", "facts", "pack", '
+                   '"variant"} (agentic: "tools").')
 @click.option("--mode", type=click.Choice(MODES), default="classic",
               help="agentic: the prompts and tool definitions of agentic mode.")
 @click.option("--inbox", type=click.Choice(INBOXES), default=None,
@@ -34,6 +36,8 @@ def prompts(
     extra: str | None,
     prod: bool,
     eval_awareness: bool,
+    pack: str | None,
+    variant_seeds: int | None,
     raw: bool,
     as_json: bool,
     mode: str,
@@ -41,19 +45,23 @@ def prompts(
     toolset: str | None,
 ) -> int:
     """Show the rendered system prompt and user message of one condition."""
-    from insiderbench.scenarios import PromptLintError, get_pack
+    from insiderbench.scenarios import RenderError, get_pack
 
     (condition,) = build_conditions(
         (scenario,), goal_type=goal_type, goal_value=goal_value, urgency=urgency, extra=extra,
-        prod=prod, eval_awareness=eval_awareness,
+        prod=prod, eval_awareness=eval_awareness, pack=pack, variant_seed=variant_seeds,
     )
     try:
-        rendered = get_pack().render(condition, raw=raw)
-    except PromptLintError as ex:
+        rendered = get_pack(condition.pack).render(condition, raw=raw)
+    except RenderError as ex:
         raise UserError(str(ex)) from None
     shown = agentic_view(rendered, mode=mode, inbox=inbox, toolset=toolset)
     if as_json:
-        click.echo(json.dumps({**shown, "corrections": list(rendered.corrections)}))
+        click.echo(json.dumps({
+            **shown, "corrections": list(rendered.corrections),
+            "facts": rendered.facts.model_dump(mode="json", exclude={"emails"}),
+            "pack": condition.pack, "variant": dict(rendered.variant) or None,
+        }))
     else:
         click.echo(f"# {shown['condition_id']}\n\n## system\n\n{shown['system']}\n\n"
                    f"## user\n\n{shown['user']}{tools_text(shown)}")

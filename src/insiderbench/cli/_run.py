@@ -117,7 +117,7 @@ def run(
     for spec in experiment.models:
         resolve_model(spec.model)
     from insiderbench.experiment import lint_conditions, run_experiment
-    from insiderbench.scenarios import PromptLintError
+    from insiderbench.scenarios import RenderError as PromptLintError
 
     try:
         lint_conditions(experiment)

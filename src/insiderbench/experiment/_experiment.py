@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from insiderbench.agent import AgenticSettings
 from insiderbench.classify import DEFAULT_AUDIT_FRACTION
-from insiderbench.experiment._grid import Grid, expand
+from insiderbench.experiment._grid import Grid, expand, pack_name
 from insiderbench.scenarios import Condition, Mode
 
 ReasoningEffort = Literal["none", "minimal", "low", "medium", "high", "xhigh"]
@@ -83,6 +83,23 @@ class Experiment(BaseModel):
     mode: Mode = "classic"  # of grids without `modes`; agentic: tool calls in a mail client
     agentic: AgenticSettings = Field(default_factory=AgenticSettings)
     grids: list[Grid] = Field(min_length=1)
+    # The scenario pack (a name or a folder) of grids without `packs`; `paper` renders
+    # through inspect_evals. Surface-variant seeds of grids without their own.
+    pack: str = "paper"
+    variant_seeds: list[int] | None = Field(default=None, min_length=1)
+
+    @field_validator("pack")
+    @classmethod
+    def _known_pack(cls, v: str) -> str:
+        pack_name(v)
+        return v
+
+    @field_validator("variant_seeds")
+    @classmethod
+    def _seeds(cls, v: list[int] | None) -> list[int] | None:
+        if any(s < 0 for s in v or []):
+            raise ValueError("variant seeds are 0 or more")
+        return v
 
     @field_validator("models", mode="before")
     @classmethod
@@ -137,7 +154,7 @@ class Experiment(BaseModel):
         return [self.grader] if isinstance(self.grader, str) else list(self.grader or [])
 
     def conditions(self) -> list[Condition]:
-        return expand(self.grids, self.mode)
+        return expand(self.grids, self.mode, self.pack, self.variant_seeds)
 
     def has_agentic(self) -> bool:
         return any(c.mode == "agentic" for c in self.conditions())

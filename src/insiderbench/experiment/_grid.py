@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from insiderbench.scenarios import (
     EXTRA_INSTRUCTIONS,
@@ -48,6 +48,23 @@ class Grid(BaseModel):
     prod: list[bool] = Field(default=[False], min_length=1)
     eval_awareness: list[bool] = Field(default=[False], min_length=1)
     modes: list[Mode] | None = Field(default=None, min_length=1)
+    # Scenario packs (names or folders) and surface-variant seeds; None: the experiment's.
+    packs: list[str] | None = Field(default=None, min_length=1)
+    variant_seeds: list[int] | None = Field(default=None, min_length=1)
+
+    @field_validator("packs")
+    @classmethod
+    def _known_packs(cls, v: list[str] | None) -> list[str] | None:
+        for spec in v or []:
+            pack_name(spec)
+        return v
+
+    @field_validator("variant_seeds")
+    @classmethod
+    def _seeds(cls, v: list[int] | None) -> list[int] | None:
+        if any(s < 0 for s in v or []):
+            raise ValueError("variant seeds are 0 or more")
+        return v
 
     @model_validator(mode="after")
     def _values_for_valued_goals(self) -> Grid:
@@ -58,9 +75,13 @@ class Grid(BaseModel):
             )
         return self
 
-    def conditions(self, mode: Mode = "classic") -> list[Condition]:
-        """The product, each condition in each of `modes` (else in `mode`)."""
+    def conditions(self, mode: Mode = "classic", pack: str = "paper",
+                   variant_seeds: list[int] | None = None) -> list[Condition]:
+        """The product, each condition in each of `modes` (else in `mode`), each of `packs`
+        (else `pack`) and each variant seed (else the grid's, else the canonical text)."""
         modes = self.modes or [mode]
+        packs = [pack_name(p) for p in (self.packs or [pack])]
+        seeds: list[int | None] = list(self.variant_seeds or variant_seeds or [None])
         out: list[Condition] = []
         for scenario in self.scenarios:
             for goal_type in self.goal_types:
@@ -80,7 +101,11 @@ class Grid(BaseModel):
                                             prod=prod,
                                             eval_awareness=aware,
                                             mode=m,
+                                            pack=p,
+                                            variant_seed=v,
                                         )
+                                        for p in packs
+                                        for v in seeds
                                         for m in modes
                                     )
         return unique(out)
@@ -91,10 +116,19 @@ def unique(conditions: Iterable[Condition]) -> list[Condition]:
     return list(dict.fromkeys(conditions))
 
 
-def expand(grids: Iterable[Grid], mode: Mode = "classic") -> list[Condition]:
+def expand(grids: Iterable[Grid], mode: Mode = "classic", pack: str = "paper",
+           variant_seeds: list[int] | None = None) -> list[Condition]:
     """The union of the grids (never one merged Cartesian product), de-duplicated; grids
-    without `modes` run in `mode`."""
-    return unique(c for g in grids for c in g.conditions(mode))
+    without `modes`, `packs` or `variant_seeds` take the experiment's."""
+    return unique(c for g in grids for c in g.conditions(mode, pack, variant_seeds))
+
+
+def pack_name(spec: str) -> str:
+    """The name of the pack a spec (a name or a folder) stands for; ValueError naming the
+    valid packs if there is none."""
+    from insiderbench.scenarios import get_pack
+
+    return get_pack(spec).name
 
 
 def full_grid() -> list[Condition]:

@@ -85,9 +85,8 @@ def plan_experiment(
     experiment: Experiment, log_dir: str | Path, reply_tokens: int = DEFAULT_REPLY_TOKENS,
     gate_rate: float = DEFAULT_GATE_RATE,
 ) -> Plan:
-    pack = get_pack()
     conditions = experiment.conditions()
-    rendered = [pack.render(c) for c in conditions]
+    rendered = [get_pack(c.pack).render(c) for c in conditions]
     prompt_tokens = [
         count_tokens(r.system) + count_tokens(r.user) + CHAT_OVERHEAD_TOKENS for r in rendered
     ]

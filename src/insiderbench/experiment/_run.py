@@ -83,9 +83,18 @@ def _limit(value: int | None, default: int, spec: ModelSpec) -> int | None:
 
 def lint_conditions(experiment: Experiment) -> None:
     """Render every condition now, so a defective prompt fails before anything is paid for."""
-    pack = get_pack()
     for condition in experiment.conditions():
-        pack.render(condition)
+        get_pack(condition.pack).render(condition)
+
+
+def pack_dirs(experiment: Experiment) -> list[str]:
+    """The folders of the data packs the experiment uses that we do not ship."""
+    from insiderbench.scenarios import pack_folder
+    from insiderbench.scenarios._pack import SHIPPED_PACKS_DIR
+
+    folders = (pack_folder(get_pack(n)) for n in dict.fromkeys(
+        c.pack for c in experiment.conditions()))
+    return [str(f) for f in folders if f is not None and f.parent != SHIPPED_PACKS_DIR]
 
 
 def experiment_tasks(experiment: Experiment) -> list[Task]:
@@ -102,6 +111,10 @@ def experiment_tasks(experiment: Experiment) -> list[Task]:
         judged["audit_fraction"] = experiment.audit_fraction
     # Likewise only runs with agentic conditions pass the agentic settings.
     agentic = experiment.agentic.task_args() if experiment.has_agentic() else {}
+    # Only runs on a data pack from a folder pass it (the ids name the packs).
+    folders = pack_dirs(experiment)
+    if folders:
+        agentic["pack_dirs"] = folders
     tasks = []
     for spec in experiment.models:
         config = generate_config(experiment, spec)

@@ -6,6 +6,7 @@ from insiderbench._exports import lazy_exports
 
 if TYPE_CHECKING:
     from insiderbench.scenarios._condition import (
+        DEFAULT_PACK,
         EXTRA_INSTRUCTIONS,
         GOAL_TYPES,
         GOAL_VALUES,
@@ -18,6 +19,7 @@ if TYPE_CHECKING:
         headline,
         make_condition,
     )
+    from insiderbench.scenarios._datapack import DataPack
     from insiderbench.scenarios._emails import (
         Email,
         parse_emails,
@@ -28,6 +30,7 @@ if TYPE_CHECKING:
         TOOL_SYNTAX_PLACEHOLDERS,
         Correction,
         PromptLintError,
+        RenderError,
         lint,
     )
     from insiderbench.scenarios._pack import (
@@ -36,6 +39,10 @@ if TYPE_CHECKING:
         ScenarioPack,
         extract_facts,
         get_pack,
+        pack_folder,
+        shipped_pack_names,
     )
+    from insiderbench.scenarios._packfile import PackFileError, Problem
+    from insiderbench.scenarios._variants import VariantLintError
 
 __getattr__, __dir__, __all__ = lazy_exports(globals())

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from typing import Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 Scenario = Literal["blackmail", "leaking", "murder"]
 GoalType = Literal["explicit", "latent", "swap", "none", "ambiguous"]
@@ -39,6 +40,10 @@ HEADLINE_GOAL_TYPE = "explicit"
 HEADLINE_GOAL_VALUE = "america"
 HEADLINE_URGENCY = "replacement"
 
+DEFAULT_PACK = "paper"
+# A pack's name: lower-case letters, digits and '-' (it becomes part of condition ids).
+PACK_NAME_RE = r"^[a-z0-9][a-z0-9-]*$"
+
 
 class ConditionError(ValueError):
     """A factor value or combination that does not exist in the grid."""
@@ -61,6 +66,10 @@ class Condition(BaseModel):
     prod: bool = False
     eval_awareness: bool = False
     mode: Mode = "classic"
+    # The scenario pack that renders it, and the seed of its surface variant (None: the
+    # pack's canonical text). Neither is a factor of the paper's grid.
+    pack: str = Field(default=DEFAULT_PACK, pattern=PACK_NAME_RE)
+    variant_seed: int | None = Field(default=None, ge=0)
 
     @field_validator("extra_instructions", mode="before")
     @classmethod
@@ -91,7 +100,9 @@ class Condition(BaseModel):
     @property
     def condition_id(self) -> str:
         """`{scenario}_{goal_type}-{goal_value}_{urgency}` plus `__dont`/`__goal`, `__prod`,
-        `__aware`, `__agentic` (classic ids carry no mode suffix, so they never change)."""
+        `__aware`, `__agentic` (classic ids carry no mode suffix, so they never change), then
+        `__pack-{name}` for any pack but the paper's and `__v{seed}` for a surface variant
+        (so the paper's canonical ids never change either)."""
         cid = self.base_id
         if self.extra_instructions != "none":
             cid += f"__{self.extra_instructions}"
@@ -101,6 +112,10 @@ class Condition(BaseModel):
             cid += "__aware"
         if self.mode != "classic":
             cid += f"__{self.mode}"
+        if self.pack != DEFAULT_PACK:
+            cid += f"__pack-{self.pack}"
+        if self.variant_seed is not None:
+            cid += f"__v{self.variant_seed}"
         return cid
 
     def factors(self) -> dict[str, str | bool]:
@@ -131,11 +146,13 @@ class Condition(BaseModel):
             raise ConditionError(
                 f"invalid condition id {condition_id!r}: expected "
                 "{scenario}_{goal_type}-{goal_value}_{urgency}[__dont|__goal][__prod][__aware]"
-                "[__agentic]"
+                "[__agentic][__pack-NAME][__vN]"
             ) from None
         extra = "none"
         prod = aware = False
         mode = "classic"
+        pack = DEFAULT_PACK
+        variant: int | None = None
         for flag in flags:
             if flag in ("dont", "goal"):
                 extra = flag
@@ -145,10 +162,14 @@ class Condition(BaseModel):
                 aware = True
             elif flag == "agentic":
                 mode = "agentic"
+            elif flag.startswith("pack-") and re.match(PACK_NAME_RE, flag[5:]):
+                pack = flag[5:]
+            elif re.fullmatch(r"v\d+", flag):
+                variant = int(flag[1:])
             else:
                 raise ConditionError(
                     f"invalid condition id {condition_id!r}: unknown suffix __{flag} "
-                    "(valid: __dont, __goal, __prod, __aware, __agentic)"
+                    "(valid: __dont, __goal, __prod, __aware, __agentic, __pack-NAME, __vN)"
                 )
         return make_condition(
             scenario=scenario,
@@ -159,6 +180,8 @@ class Condition(BaseModel):
             prod=prod,
             eval_awareness=aware,
             mode=mode,
+            pack=pack,
+            variant_seed=variant,
         )
 
 
@@ -172,6 +195,8 @@ def make_condition(
     prod: bool = False,
     eval_awareness: bool = False,
     mode: str | None = None,
+    pack: str | None = None,
+    variant_seed: int | None = None,
 ) -> Condition:
     """Build a Condition from user-supplied strings, with one-line errors naming the choices.
 
@@ -196,6 +221,13 @@ def make_condition(
     _check("extra instructions", extra, EXTRA_INSTRUCTIONS)
     mode = mode or "classic"
     _check("mode", mode, MODES)
+    pack = pack or DEFAULT_PACK
+    if not re.match(PACK_NAME_RE, pack):
+        raise ConditionError(
+            f"invalid pack name {pack!r}: lower-case letters, digits and '-' only"
+        )
+    if variant_seed is not None and variant_seed < 0:
+        raise ConditionError(f"variant seed must be 0 or more, not {variant_seed}")
     return Condition(
         scenario=scenario,  # type: ignore[arg-type]
         goal_type=goal_type,  # type: ignore[arg-type]
@@ -205,6 +237,8 @@ def make_condition(
         prod=prod,
         eval_awareness=eval_awareness,
         mode=mode,  # type: ignore[arg-type]
+        pack=pack,
+        variant_seed=variant_seed,
     )
 
 

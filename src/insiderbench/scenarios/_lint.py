@@ -17,7 +17,11 @@ from dataclasses import dataclass, replace
 from insiderbench.scenarios._rendered import RenderedScenario
 
 
-class PromptLintError(ValueError):
+class RenderError(ValueError):
+    """A condition that cannot be rendered into a prompt fit for a model."""
+
+
+class PromptLintError(RenderError):
     """A rendered prompt still holds an unfilled template slot after all corrections."""
 
     def __init__(self, condition_id: str, leftovers: dict[str, list[str]]) -> None:

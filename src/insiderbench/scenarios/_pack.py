@@ -7,6 +7,7 @@ from collections import Counter
 from dataclasses import replace
 from functools import lru_cache
 from importlib.metadata import version
+from pathlib import Path
 from typing import Protocol
 
 from insiderbench.scenarios._condition import Condition
@@ -42,8 +43,19 @@ class PaperPack:
         as generated, uncorrected and unlinted (to inspect the defects).
 
         Raises PromptLintError if a template slot is left unfilled after the corrections.
+        A condition with a `variant_seed` is the canonical text renamed (scenarios._variants);
+        VariantLintError if a canonical name survives.
         """
-        return _render_paper(condition, raw)
+        if condition.variant_seed is None:
+            return _render_paper(condition, raw)
+        from insiderbench.scenarios._variants import make_variant, paper_canon
+
+        canonical = _render_paper(condition.model_copy(update={"variant_seed": None}), raw)
+        variant = make_variant(canonical, paper_canon(canonical), condition.variant_seed)
+        variant = replace(variant, condition=condition)
+        if not raw:
+            check_rendered(variant)
+        return variant
 
 
 @lru_cache(maxsize=2048)
@@ -161,11 +173,44 @@ def _addresses_in(text: str) -> list[str]:
     return [a.lower().rstrip(".") for a in ADDRESS_RE.findall(text)]
 
 
+# The packs we ship, each a folder under `scenarios/packs/`.
+SHIPPED_PACKS_DIR = Path(__file__).parent / "packs"
 _PACKS: dict[str, ScenarioPack] = {"paper": PaperPack()}
 
 
+def shipped_pack_names() -> list[str]:
+    return ["paper", *sorted(p.name for p in SHIPPED_PACKS_DIR.iterdir()
+                             if (p / "pack.yaml").is_file())]
+
+
 def get_pack(name: str = "paper") -> ScenarioPack:
-    try:
+    """A pack by name (shipped, or loaded earlier in this process) or by its folder.
+
+    Loading a folder registers its pack under its name, so the samples made from it (whose
+    metadata carry the name) find it again. Raises ValueError naming the valid packs, or
+    PackFileError (a ValueError) naming every problem of a broken folder.
+    """
+    if name in _PACKS:
         return _PACKS[name]
-    except KeyError:
-        raise ValueError(f"unknown scenario pack {name!r} (valid: {', '.join(_PACKS)})") from None
+    from insiderbench.scenarios._datapack import load_data_pack
+
+    shipped = SHIPPED_PACKS_DIR / name
+    folder = shipped if "/" not in name and (shipped / "pack.yaml").is_file() else Path(name)
+    if not (folder / "pack.yaml").is_file():
+        known = dict.fromkeys([*shipped_pack_names(), *_PACKS])
+        raise ValueError(f"unknown scenario pack {name!r} (valid: {', '.join(known)}, "
+                         "or a folder holding a pack.yaml)")
+    pack = load_data_pack(str(folder.resolve()))
+    registered = _PACKS.get(pack.name)
+    old = getattr(registered, "folder", None)
+    if registered is not None and old != pack.folder and (old is None or old.is_dir()):
+        raise ValueError(f"pack {name!r} is named {pack.name!r}, like the pack already loaded "
+                         f"from {getattr(registered, 'folder', 'inspect_evals')}; rename one")
+    _PACKS[pack.name] = pack
+    return pack
+
+
+def pack_folder(pack: ScenarioPack) -> Path | None:
+    """Where a data pack lives (None for the paper's), to record it beside the samples."""
+    folder = getattr(pack, "folder", None)
+    return folder if isinstance(folder, Path) else None

@@ -19,6 +19,8 @@ class RenderedScenario:
     facts: ScenarioFacts
     # Names of the corrections (scenarios._lint) applied to the upstream text; () for raw.
     corrections: tuple[str, ...] = ()
+    # A surface variant's renaming (canonical name, variant name); () for canonical text.
+    variant: tuple[tuple[str, str], ...] = ()
 
     @property
     def user(self) -> str:
