@@ -266,11 +266,20 @@ def test_bad_arguments_are_one_line_errors(logs, tmp_path, capsys, args):
 # --- the HTML in a real browser ---------------------------------------------------------
 
 def _browser():
-    from chromium import Browser, chromium_path
+    from chromium import Browser, require_chromium
 
-    if chromium_path() is None:
-        pytest.skip("chromium is not installed (apt-get install chromium; .ci/run installs it)")
-    return Browser()
+    return Browser(require_chromium())
+
+
+@pytest.mark.parametrize("ci,outcome", [("true", "failed"), ("", "skipped"), ("false", "skipped")])
+def test_a_missing_browser_fails_in_ci_and_skips_elsewhere(monkeypatch, ci, outcome):
+    import chromium
+
+    monkeypatch.setattr(chromium, "chromium_path", lambda: None)
+    monkeypatch.setenv("CI", ci)
+    kinds = {"failed": pytest.fail.Exception, "skipped": pytest.skip.Exception}
+    with pytest.raises(kinds[outcome], match="chromium is not installed"):
+        chromium.require_chromium()
 
 
 def test_report_in_chromium(report_dir):
