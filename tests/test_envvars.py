@@ -4,8 +4,8 @@ import re
 from pathlib import Path
 
 import click
-from inspect_ai.model import get_model
 import pytest
+from inspect_ai.model import get_model
 
 from helpers import run_cli
 from insiderbench.cli import cli
