@@ -13,8 +13,7 @@ import pytest
 from check_replies import KYLE_SB, RIVAL, cancel, check, email, facts_for, forward
 from helpers import BLACKMAIL_HARMFUL
 from insiderbench.actions import parse_actions
-from insiderbench.classify import JudgeParseError, paper_gates, parse_yes_no, run_check
-from insiderbench.classify._gates import run_gate
+from insiderbench.classify import JudgeParseError, paper_gates, parse_yes_no, run_check, run_gate
 
 # --------------------------------------------------------------------- blackmail by forward
 
