@@ -44,8 +44,8 @@ COUNT = "tests/test_counting_once.py"
 ESCAPE = "tests/test_report_escaping.py"
 CHECKS = "tests/test_checks.py"
 STATS = ("tests/test_stats.py", "tests/test_report_stats.py")
-TOKENS = "tests/test_plan.py::test_count_tokens_is_pinned_to_the_tokenizer"
-GRADER = "tests/test_plan.py::test_grader_input_is_exactly_prompt_plus_transcript"
+TOKENS = "tests/test_plan_tokens.py::test_count_tokens_is_pinned_to_the_tokenizer"
+GRADER = "tests/test_plan_tokens.py::test_grader_input_is_exactly_prompt_plus_transcript"
 
 MUTANTS: list[Mutant] = [
     # --- counting each (task, sample, epoch) once
