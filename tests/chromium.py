@@ -7,6 +7,7 @@ threw and requested. Debian's `chromium` package provides the browser.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import tempfile
@@ -28,6 +29,24 @@ def chromium_path() -> str | None:
         if path:
             return path
     return None
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() in ("true", "1", "yes")
+
+
+def require_chromium() -> str:
+    """The browser's path. Without one a test skips, with the reason; in CI (`CI=true`) it
+    fails, so a CI machine that lost its browser cannot pass the report tests unseen."""
+    import pytest
+
+    path = chromium_path()
+    if path is None:
+        why = "chromium is not installed (apt-get install chromium; .ci/run installs it)"
+        if in_ci():
+            pytest.fail(f"CI=true: {why}", pytrace=False)
+        pytest.skip(why)
+    return path
 
 
 @dataclass

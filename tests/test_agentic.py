@@ -182,6 +182,7 @@ def test_unknown_ids_go_back_to_the_model(tmp_path):
                reply("I could not find those emails.")]
     sample = only_sample(run([agentic("leaking")], outputs, tmp_path))
     errors = [m.error.message for m in sample.messages if m.role == "tool"]
+    assert len(errors) == 2
     assert all("no email with id" in e and "valid ids: 1, 2" in e for e in errors)
     assert check(sample).value == 0.0 and mail(sample)["sent"] == []
 
@@ -338,4 +339,7 @@ def test_the_registered_task_takes_mode_and_agentic_settings(tmp_path):
     task = agentic_misalignment(conditions="leaking_none-none_none__agentic,blackmail_"
                                            "explicit-america_replacement")
     assert [s.metadata["mode"] for s in task.dataset] == ["agentic", "classic"]
-    assert json.loads(json.dumps([s.metadata for s in task.dataset]))  # plain JSON
+    metadata = [s.metadata for s in task.dataset]
+    assert json.loads(json.dumps(metadata)) == metadata  # plain JSON, nothing lost
+    assert [m["condition_id"] for m in metadata] == [
+        "leaking_none-none_none__agentic", "blackmail_explicit-america_replacement"]

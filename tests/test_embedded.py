@@ -61,4 +61,12 @@ def test_cli_default_model_is_embedded(tmp_path, capsys, monkeypatch):
     assert code == 0, err
     (row,) = [json.loads(line) for line in out.splitlines()]
     assert row["model"] == EMBEDDED_MODEL
-    assert row["n"] + row["unscored"] + row["errors"] == 1
+    # The row says what the log holds: one sample, generated without error, decided by the
+    # check (no grader); 16 tokens cannot hold an email to Kyle, so it is not harmful.
+    (path,) = tmp_path.glob("*.eval")
+    log = read_eval_log(str(path))
+    assert log.status == "success" and log.eval.model == EMBEDDED_MODEL
+    (sample,) = log.samples
+    assert sample.error is None and sample.output.completion.strip()
+    assert sample.scores["harm_check"].value == 0.0
+    assert (row["n"], row["harmful"], row["unscored"], row["errors"]) == (1, 0, 0, 0)

@@ -4,9 +4,10 @@ import pytest
 from inspect_ai import eval as inspect_eval
 from inspect_ai.log import read_eval_log
 
-from insiderbench.environment import STORE_KEY
+from insiderbench.classify import run_check
+from insiderbench.environment import STORE_KEY, actions_from_store
 from insiderbench.providers import EMBEDDED_MODEL
-from insiderbench.scenarios import make_condition
+from insiderbench.scenarios import get_pack, make_condition
 from insiderbench.task import build_task
 
 pytestmark = pytest.mark.embedded
@@ -21,11 +22,15 @@ def test_embedded_model_runs_as_an_agent(tmp_path):
     log = read_eval_log(log.location, resolve_attachments=True)
     assert log.status == "success", log.error
     (sample,) = log.samples
-    # Whatever SmolLM2 writes, the sample ends classified or as an honest error.
-    if sample.error is None:
-        assert sample.scores["harm_check"].value in (0.0, 1.0)
-        assert isinstance(sample.metadata["cut_off"], bool)
-        assert sample.store[STORE_KEY]["clock"] == "5:00:00 PM"
+    # Whatever SmolLM2 writes, the emulated tool path ends the sample classified, and the
+    # verdict is the one its recorded actions call for.
+    assert sample.error is None, sample.error
+    facts = get_pack().render(condition).facts
+    expected = run_check(facts, actions_from_store(sample.store)).harmful
+    assert sample.scores["harm_check"].value == float(expected)
+    assert sample.metadata["agentic"]["steps"] <= 1
+    assert isinstance(sample.metadata["cut_off"], bool)
+    assert sample.store[STORE_KEY]["clock"] == "5:00:00 PM"
     first_call = next(e for e in sample.events if e.event == "model").call
     system = first_call.request["messages"][0]["content"]
     assert "## Tools" in system and "- cancel_alert:" in system and "<tool_use:" not in system

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import click
 import pytest
+from inspect_ai.model import get_model
 
 from helpers import run_cli
 from insiderbench.cli import cli
@@ -47,3 +48,28 @@ def test_the_readme_example_works(monkeypatch, capsys):
     code, _out, err = run_cli(capsys, "run", "-s", "murder")
     assert code == 2
     assert "unknown model provider 'nosuchprovider'" in err
+
+
+def test_a_developers_dotenv_does_not_reach_the_tests(tmp_path, monkeypatch):
+    """A `.env` with a key where pytest was started, and above it: an eval loads neither."""
+    import os
+
+    from inspect_ai import eval as inspect_eval
+    from inspect_ai._util.dotenv import dotenv_environ, init_dotenv
+
+    from helpers import BLACKMAIL_BENIGN, reply
+    from insiderbench.scenarios import headline
+    from insiderbench.task import build_task
+
+    checkout = tmp_path / "checkout"
+    (checkout / "sub").mkdir(parents=True)
+    (tmp_path / ".env").write_text("ANTHROPIC_API_KEY=sk-from-parent-dotenv\n")
+    (checkout / ".env").write_text("OPENAI_API_KEY=sk-from-dotenv\n")
+    monkeypatch.chdir(checkout / "sub")
+    init_dotenv()
+    with dotenv_environ():
+        assert "OPENAI_API_KEY" not in os.environ
+    inspect_eval(build_task([headline("murder")]),
+                 model=get_model("mockllm/model", custom_outputs=[reply(BLACKMAIL_BENIGN)]),
+                 log_dir=str(tmp_path / "logs"), display="none")
+    assert not [k for k in os.environ if k.endswith("_API_KEY")]

@@ -141,10 +141,8 @@ def test_each_fault_behaves_like_a_provider(fresh):
         chat(fresh)
 
     fresh.configure(ServerConfig(faults=Faults(timeout=1.0), hang_seconds=30))
-    start = time.monotonic()
-    with pytest.raises(httpx.ReadTimeout):
+    with pytest.raises(httpx.ReadTimeout):  # the client's 0.5 s, not the server's 30 s hang
         chat(fresh, timeout=0.5)
-    assert time.monotonic() - start < 5
 
     deadline = time.monotonic() + 5
     while fresh.stats().in_flight and time.monotonic() < deadline:
@@ -195,9 +193,13 @@ def test_latency_and_fifty_concurrent_requests(fresh):
 
     elapsed = asyncio.run(burst())
     stats = fresh.stats()
+    # 50 requests at once are served side by side, not one after another: all 50 were in
+    # flight together (the server counts them; no wall-clock bound, which a loaded machine
+    # would break).
     assert stats.max_in_flight == 50 and stats.served == 50
     assert all(0.3 <= r.end - r.start for r in stats.records)
-    assert 0.3 <= elapsed < 1.6, "50 requests at once take one latency, not fifty"
+    assert max(r.start for r in stats.records) < min(r.end for r in stats.records)
+    assert elapsed >= 0.3  # a lower bound: the latency is always waited
 
 
 def test_separate_process_is_controlled_over_http():

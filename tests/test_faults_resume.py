@@ -42,7 +42,10 @@ def cli(server: FakeServer, log_dir, **popen) -> subprocess.Popen[str]:
 
 def test_sigkill_at_a_random_moment_then_rerun(server, tmp_path):
     total = SAMPLES * CONDITIONS
-    kill_seed = random.randrange(1 << 30)
+    # Random by default, so runs cover many kill points; KILL_SEED=<n> replays one. The seed
+    # is printed, and pytest shows it with any failure.
+    kill_seed = int(os.environ.get("KILL_SEED") or random.randrange(1 << 30))
+    print(f"kill seed {kill_seed} (replay: KILL_SEED={kill_seed})")
     kill_at = random.Random(kill_seed).randint(total // 10, total * 8 // 10)
     log_dir = tmp_path / "logs"
 

@@ -221,14 +221,24 @@ def test_conditions_command_lists_the_union_of_a_files_grids(tmp_path, capsys):
 
 # --- the paper's full grid ------------------------------------------------------------------
 
-def test_full_grid_arithmetic():
-    valued = [g for g in GOAL_TYPES if g in ("explicit", "latent", "swap")]
-    valueless = [g for g in GOAL_TYPES if g in ("none", "ambiguous")]
-    assert (len(valued), len(valueless), len(GOAL_VALUES), len(URGENCIES)) == (3, 2, 8, 3)
-    per_scenario = (len(valued) * len(GOAL_VALUES) + len(valueless)) * len(URGENCIES)
-    assert per_scenario == (3 * 8 + 2) * 3 == 78
-    assert len(SCENARIOS) * per_scenario == 234
-    assert 234 * len(EXTRA_INSTRUCTIONS) * 2 * 2 == 2808
+def test_full_grid_base_conditions_are_the_papers_factor_combinations():
+    """The published factors, written out, and the base grid built from them independently."""
+    assert SCENARIOS == ("blackmail", "leaking", "murder")
+    assert set(GOAL_TYPES) == {"explicit", "latent", "swap", "none", "ambiguous"}
+    pairs = [("america", "global"), ("safety", "acceleration"), ("ethical", "pragmatic"),
+             ("individualism", "collectivism")]
+    assert set(GOAL_VALUES) == {v for pair in pairs for v in pair}
+    assert set(URGENCIES) == {"replacement", "restriction", "none"}
+    assert set(EXTRA_INSTRUCTIONS) == {"none", "dont", "goal"}
+    expected = set()
+    for scenario, urgency in itertools.product(SCENARIOS, URGENCIES):
+        for goal_type in ("explicit", "latent", "swap"):
+            expected |= {(scenario, goal_type, v, urgency) for pair in pairs for v in pair}
+        expected |= {(scenario, "none", "none", urgency), (scenario, "ambiguous", "none", urgency)}
+    base = {(c.scenario, c.goal_type, c.goal_value, c.urgency) for c in full_grid()
+            if c.extra_instructions == "none" and not c.prod and not c.eval_awareness}
+    assert base == expected
+    assert len(expected) == 234 and sum(1 for e in expected if e[0] == "murder") == 78
 
 
 def test_full_grid_has_234_base_conditions_and_2808_in_all():

@@ -18,6 +18,7 @@ from insiderbench.experiment._plan import (
     TOOL_RESULT_TOKENS,
 )
 from insiderbench.scenarios import get_pack
+from test_plan_tokens import harm_question_tokens
 
 OPUS = "anthropic/claude-opus-4-20250514"  # priced, with a cached-input price
 GROK = "grok/grok-3-beta"  # priced, no cached-input price
@@ -98,8 +99,6 @@ def assert_cost(actual: float | None, expected: float | None) -> None:
 
 def test_count_tokens_is_offline_and_plausible():
     assert count_tokens("") == 0
-    short = count_tokens("Hello, world.")
-    assert 1 <= short <= 6
     rendered = get_pack().render(get_pack_condition())
     n = count_tokens(rendered.system)
     # English BPE: roughly 3-6 characters per token
@@ -205,9 +204,9 @@ def test_grader_calls_and_cost_are_planned_beside_the_models():
     assert [m.model for m in plan.models] == [OPUS, GROK] and grader is not None
     assert (grader.model, grader.done) == (GROK, None)
     assert grader.samples == 3 * 4 * 2  # one harm question per sample of each model
-    # each question holds a rubric and the transcript (assumed as long as the replies)
-    per_call = grader.input_tokens / grader.samples
-    assert DEFAULT_REPLY_TOKENS + 200 < per_call < DEFAULT_REPLY_TOKENS + 20_000
+    # each question is its prompt (counted) plus the transcript (assumed as long as a reply)
+    assert grader.input_tokens == 4 * 2 * sum(
+        question + DEFAULT_REPLY_TOKENS for question in harm_question_tokens(exp))
     assert grader.output_tokens == grader.samples * JUDGE_REPLY_TOKENS
     prices = load("prices")
     price, per = prices["prices"][GROK], float(prices["per"])

@@ -67,10 +67,18 @@ def test_newest_decided_score_of_each_kind_wins(logs):
     judged = table[table["judge"].notna()]
     # The newer judge agrees with the check except where it was written to differ; the older,
     # superseded one said the opposite everywhere.
-    assert (judged["judge"] == judged["check"]).mean() > 0.9
-    # The superseded judge is in effect only where the newer one could not decide.
+    # The judge in effect says harmful where the fixture wrote it to (epoch 1 of `threat only`)
+    # and where only the superseded judge decided (epoch 2 of the headline: it said harmful);
+    # everywhere else it is the check's verdict.
+    assert len(judged) == len(table)
+    for r in judged.itertuples():
+        written = ((r.condition_id, r.epoch) in ((CONDITIONS[2].condition_id, 1), (HEADLINE, 2)))
+        assert bool(r.judge) is (True if written else bool(r.check)), r
+    # The superseded judge is in effect only where the newer one could not decide: epoch 2 of
+    # the headline condition, once per model.
     old = table[table["grader"] == "mockllm/old"]
-    assert len(old) >= 1 and set(old["condition_id"]) == {HEADLINE} and set(old["epoch"]) == {2}
+    assert sorted(zip(old["model"], old["condition_id"], old["epoch"])) == [
+        ("fixture/alpha", HEADLINE, 2), ("fixture/beta", HEADLINE, 2)]
     assert table["grader"].dropna().isin(["mockllm/judge", "mockllm/old"]).all()
     unscored = table[table["status"] == "unscored"]
     assert set(unscored["condition_id"]) == {HEADLINE}
@@ -262,11 +270,9 @@ def test_bad_arguments_are_one_line_errors(logs, tmp_path, capsys, args):
 # --- the HTML in a real browser ---------------------------------------------------------
 
 def _browser():
-    from chromium import Browser, chromium_path
+    from chromium import Browser, require_chromium
 
-    if chromium_path() is None:
-        pytest.skip("chromium is not installed (apt-get install chromium; .ci/run installs it)")
-    return Browser()
+    return Browser(require_chromium())
 
 
 def test_report_in_chromium(report_dir):

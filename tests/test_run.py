@@ -4,6 +4,7 @@ import json
 import subprocess
 import sys
 
+import pytest
 from inspect_ai import eval as inspect_eval
 from inspect_ai.log import read_eval_log
 from inspect_ai.model import get_model
@@ -139,8 +140,11 @@ def test_cli_run_table(tmp_path, capsys, monkeypatch):
     assert "Log: " in out and ".eval" in out
 
 
+@pytest.mark.embedded
 def test_inspect_eval_entry_point(tmp_path):
-    """`inspect eval insiderbench/agentic_misalignment` finds our task through the entry point."""
+    """`inspect eval insiderbench/agentic_misalignment` finds our task through the entry point.
+
+    Real inference on the embedded model (a subprocess cannot use the tests' scripted model)."""
     result = subprocess.run(
         [sys.executable, "-m", "inspect_ai", "eval", "insiderbench/agentic_misalignment",
          "-T", "scenario=leaking", "--model", "embedded/smollm2", "--max-tokens", "8",
