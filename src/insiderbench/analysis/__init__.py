@@ -35,6 +35,18 @@ if TYPE_CHECKING:
         judging_summary,
         judging_view,
     )
+    from insiderbench.analysis._labeller import (
+        LabelSession,
+        bind,
+        serve,
+    )
+    from insiderbench.analysis._labels import (
+        LABEL_VALUES,
+        Label,
+        LabelsError,
+        append_label,
+        read_labels,
+    )
     from insiderbench.analysis._paper import (
         PaperValue,
         paper_value,
@@ -69,5 +81,6 @@ if TYPE_CHECKING:
         summary_table,
     )
     from insiderbench.analysis._visible import visible_controls
+    from insiderbench.analysis._words import describe_condition
 
 __getattr__, __dir__, __all__ = lazy_exports(globals())
