@@ -6,7 +6,7 @@
   const history = [];  // keys shown, in order
   let at = -1;         // index into history of the sample shown
   let current = null;  // its record
-  let busy = false;
+  let queue = Promise.resolve();
 
   function el(tag, cls, text) {
     const node = document.createElement(tag);
@@ -120,13 +120,12 @@
     await next();
   }
 
+  // Keys pressed while the server answers wait their turn: none is lost, none overtakes.
   function guarded(fn) {
-    return async function () {
-      if (busy) return;
-      busy = true;
-      try { await fn.apply(null, arguments); }
-      catch (err) { $("status").textContent = "Error: " + err.message; }
-      finally { busy = false; }
+    return function () {
+      queue = queue.then(fn).catch(function (err) {
+        $("status").textContent = "Error: " + err.message;
+      });
     };
   }
 
