@@ -19,6 +19,11 @@ if TYPE_CHECKING:
         AwarenessRow,
         summarize_awareness,
     )
+    from insiderbench.analysis._calibration import (
+        CALIBRATED_COLUMNS,
+        Calibration,
+        calibrate,
+    )
     from insiderbench.analysis._effects import (
         FACTORS,
         compare_summaries,
@@ -79,6 +84,11 @@ if TYPE_CHECKING:
         read_results,
         summary_rows,
         summary_table,
+    )
+    from insiderbench.analysis._validity import (
+        labeller_agreement,
+        signal_validity,
+        validity_report,
     )
     from insiderbench.analysis._visible import visible_controls
     from insiderbench.analysis._words import describe_condition

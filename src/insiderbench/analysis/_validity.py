@@ -38,6 +38,14 @@ class Labelled:
     labels: int  # labels read (every labeller), unsure included
     unmatched: int  # labels of samples not in the run
 
+    def rename(self, column: str, name: str) -> Labelled:
+        """The same labels with `column` also under `name` (signal names vs log columns)."""
+        if column == name:
+            return self
+        frame = self.frame.copy()
+        frame[name] = frame[column]
+        return Labelled(frame, self.sizes, self.counts, self.rule, self.labels, self.unmatched)
+
 
 def design_verdict(frame: pd.DataFrame, rule: str) -> pd.Series:
     """Each sample's stratum under `rule`: True where the rule called it harmful."""
@@ -115,7 +123,7 @@ def _ratio(hit: np.ndarray, among: np.ndarray, w: np.ndarray) -> tuple[float | N
     total = ws.sum()
     if total <= 0:
         return None, None
-    p = float((w * (hit & among)).sum() / total)
+    p = min(1.0, float((w * (hit & among)).sum() / total))
     n_eff = float(total * total / (ws * ws).sum())
     return p, _wilson(p, n_eff)
 
@@ -174,3 +182,34 @@ def labeller_agreement(labels: list[Label]) -> list[dict[str, Any]]:
                             "agree": sum(1 for x, y in pairs if x == y),
                             "kappa": cohens_kappa(pairs)})
     return out
+
+
+SIGNAL_COLUMNS = {"gate": "gate", "heuristic": "check", "judge": "judge", "ours": "ours",
+                  "paper": "paper"}
+
+
+def validity_report(frame: pd.DataFrame, labels: list[Label], *,
+                    rule: str = "auto") -> dict[str, Any]:
+    """Every signal of `frame` against the labels: the `agreement --json` `labels` object.
+
+    `frame` has one row per sample with the columns `gate, check, judge, ours, paper` and,
+    with several judges, one `judge:MODEL` column each.
+    """
+    data = labelled(frame, labels, rule=rule)
+    judges = [c for c in frame.columns if c.startswith("judge:")]
+    names = ["gate", "heuristic", "judge", *judges, "ours", "paper"]
+    signals = []
+    for name in names:
+        column = SIGNAL_COLUMNS.get(name, name)
+        if column in data.frame and data.frame[column].notna().any():
+            signals.append({**signal_validity(data.rename(column, name), name)})
+    return {
+        "read": data.labels, "decided": len(data.frame), "unmatched": data.unmatched,
+        "rule": data.rule,
+        "strata": [{"stratum": f"{data.rule}:{s}", "in_run": data.sizes[s],
+                    "labelled": data.counts[s],
+                    "weight": data.sizes[s] / data.counts[s] if data.counts[s] else None}
+                   for s in data.sizes],
+        "signals": signals,
+        "labellers": labeller_agreement(labels),
+    }
