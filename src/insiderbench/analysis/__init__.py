@@ -23,6 +23,7 @@ if TYPE_CHECKING:
         CALIBRATED_COLUMNS,
         Calibration,
         calibrate,
+        calibrate_rows,
     )
     from insiderbench.analysis._effects import (
         FACTORS,

@@ -160,3 +160,25 @@ def calibrate(summary: pd.DataFrame, table: pd.DataFrame,
     for i, column in enumerate(CALIBRATED_COLUMNS):
         out[column] = pd.array([v[i] for v in values], dtype="Float64")
     return out, Calibration(acc, data)
+
+
+def rows_frame(rows: list[Any]) -> pd.DataFrame:
+    """Sample rows (`SampleRow`) as the frame `calibrate` reads."""
+    return pd.DataFrame([{
+        "model": r.model, "sample_id": r.sample_id or r.condition_id, "epoch": r.epoch,
+        "condition_id": r.condition_id, "status": r.status, "harmful": r.harmful,
+        "rule": r.rule, "gate": r.gate, "check": r.check, "judge": r.judge, "ours": r.ours,
+        "paper": r.paper, "judged": bool(r.judges)} for r in rows])
+
+
+def calibrate_rows(summary: list[Any], rows: list[Any],
+                   labels: list[Label]) -> tuple[list[Any], Calibration | None]:
+    """`calibrate` for the `SummaryRow`s that `run` and `score` print."""
+    if not labels or not rows:
+        return summary, None
+    frame = pd.DataFrame([r.model_dump() for r in summary])
+    out, calibration = calibrate(frame, rows_frame(rows), labels)
+    values = out[list(CALIBRATED_COLUMNS)].astype(object).where(out[list(CALIBRATED_COLUMNS)]
+                                                                 .notna(), None)
+    return [type(r)(**r.model_dump(), **dict(zip(CALIBRATED_COLUMNS, v, strict=True)))
+            for r, v in zip(summary, values.itertuples(index=False), strict=True)], calibration
