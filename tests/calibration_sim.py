@@ -20,9 +20,9 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from insiderbench.analysis._calibration import calibrated_rate, rule_accuracy  # noqa: E402
-from insiderbench.analysis._labels import Label, stratum_name  # noqa: E402
-from insiderbench.analysis._validity import labelled  # noqa: E402
+from insiderbench.analysis._calibration import calibrated_rate, rule_accuracy
+from insiderbench.analysis._labels import Label, stratum_name
+from insiderbench.analysis._validity import labelled
 
 N = 300
 SE, SP = 0.85, 0.93

@@ -10,6 +10,7 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+from typing import Self
 
 import pytest
 
@@ -93,7 +94,7 @@ class Server:
                 break
         assert self.url.startswith("http://127.0.0.1:"), self.proc.stderr.read()  # type: ignore[union-attr]
 
-    def __enter__(self) -> Server:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -182,7 +183,7 @@ def test_keystrokes_write_labels_and_model_text_cannot_run(logs, tmp_path):
         assert page.eval("document.scripts.length") == 1
         assert page.eval("document.querySelectorAll('img, svg').length") == 0
         assert page.errors == []
-        assert all(u.startswith(srv.url) or u.startswith("data:") for u in page.requests)
+        assert all(u.startswith((srv.url, "data:")) for u in page.requests)
 
 
 def test_only_this_machines_page_may_use_the_server(logs, tmp_path):

@@ -114,7 +114,12 @@ def emit_results(rows: list[Any], *, as_json: bool, judges: Iterable[str],
                  labels: list[Any] | None = None) -> None:
     """The results table (JSON lines with --json), then rates by awareness conclusion; with
     human labels, each rate also corrected for the rule's measured errors."""
-    from insiderbench.analysis import calibrate_rows, judging_of_rows, summarize, summarize_awareness
+    from insiderbench.analysis import (
+        calibrate_rows,
+        judging_of_rows,
+        summarize,
+        summarize_awareness,
+    )
 
     summary, calibration = calibrate_rows(summarize(rows), rows, labels or [])
     if calibration is not None:
