@@ -71,7 +71,11 @@ def test_calibrated_columns_only_with_labels_and_not_with_too_few(logs, tmp_path
         assert any(r["rate_calibrated"] > 0 for r in rows)
         summary = (tmp_path / "c" / "summary.csv").read_text().splitlines()[0].split(",")
         assert CALIBRATED <= set(summary)
-        assert "calibrated [95% CI]" in (tmp_path / "c" / "report.html").read_text()
+        html = (tmp_path / "c" / "report.html").read_text()
+        assert "calibrated [95% CI]" in html
+        # Conditions in words above their ids; a cell the paper has no value for says so.
+        assert "blackmail, explicit goal &#34;america&#34;, replacement threat<br>" in html
+        assert "not published" in html
         code, out, _ = run_cli(capsys, "compare", str(logs), str(logs), "--json")
         first = json.loads(out.splitlines()[0])
         assert code == 0 and {"rate_calibrated_a", "calibrated_ci_high_b"} <= set(first)

@@ -26,6 +26,7 @@ from insiderbench.analysis._paper import PAPER_N, model_label, paper_value, pape
 from insiderbench.analysis._table import SampleHook, read_results, summary_table
 from insiderbench.analysis._transcripts import TranscriptCollector
 from insiderbench.analysis._visible import visible_controls
+from insiderbench.analysis._words import describe_condition
 from insiderbench.classify import Rule
 
 REPORT_DIR = "report"
@@ -226,6 +227,7 @@ def render_html(
 def _summary_view(r: dict[str, Any]) -> dict[str, Any]:
     pv = paper_value(r["model"], r["condition_id"])
     return {**r, "label": model_label(r["model"]), "rate_text": _rate(r["rate"]),
+            "words": describe_condition(r["condition_id"]),
             "ci_text": _ci(r["ci_low"], r["ci_high"]), "rate_pct": _pct(r["rate"]),
             "ci_low_pct": _pct(r["ci_low"]), "ci_high_pct": _pct(r["ci_high"]),
             "paper_text": f"{pv.rate:.2f}" if pv else "",
