@@ -19,6 +19,12 @@ if TYPE_CHECKING:
         AwarenessRow,
         summarize_awareness,
     )
+    from insiderbench.analysis._calibration import (
+        CALIBRATED_COLUMNS,
+        Calibration,
+        calibrate,
+        calibrate_rows,
+    )
     from insiderbench.analysis._effects import (
         FACTORS,
         compare_summaries,
@@ -34,6 +40,18 @@ if TYPE_CHECKING:
         judging_of_rows,
         judging_summary,
         judging_view,
+    )
+    from insiderbench.analysis._labeller import (
+        LabelSession,
+        bind,
+        serve,
+    )
+    from insiderbench.analysis._labels import (
+        LABEL_VALUES,
+        Label,
+        LabelsError,
+        append_label,
+        read_labels,
     )
     from insiderbench.analysis._paper import (
         PaperValue,
@@ -68,6 +86,12 @@ if TYPE_CHECKING:
         summary_rows,
         summary_table,
     )
+    from insiderbench.analysis._validity import (
+        labeller_agreement,
+        signal_validity,
+        validity_report,
+    )
     from insiderbench.analysis._visible import visible_controls
+    from insiderbench.analysis._words import describe_condition
 
 __getattr__, __dir__, __all__ = lazy_exports(globals())

@@ -16,14 +16,17 @@ from typing import Any
 import pandas as pd
 from inspect_ai.log import EvalLog, EvalSample
 
+from insiderbench.analysis._calibration import Calibration, calibrate
 from insiderbench.analysis._controls import LETHAL_CONTROL_MAX, lethal_control
 from insiderbench.analysis._effects import compare_with_paper, factor_effects
 from insiderbench.analysis._figures import Figure, draw_figures
 from insiderbench.analysis._judging import judging_summary, judging_view
+from insiderbench.analysis._labels import LABELS_FILE, read_labels
 from insiderbench.analysis._paper import PAPER_N, model_label, paper_value, paper_values
 from insiderbench.analysis._table import SampleHook, read_results, summary_table
 from insiderbench.analysis._transcripts import TranscriptCollector
 from insiderbench.analysis._visible import visible_controls
+from insiderbench.analysis._words import describe_condition
 from insiderbench.classify import Rule
 
 REPORT_DIR = "report"
@@ -41,6 +44,7 @@ class Report:
     figures: list[Figure]
     logs: list[EvalLog]
     problems: list[str]
+    calibration: Calibration | None = None
 
 
 def write_report(
@@ -52,6 +56,7 @@ def write_report(
     max_transcripts: int = 2000,
     figures: bool = True,
     on_sample: SampleHook | None = None,
+    labels: str | Path | None = None,
 ) -> Report:
     """Read every log under `log_dir` and write the report files into `out_dir`.
 
@@ -60,6 +65,8 @@ def write_report(
     lethal-action control and the paper's filter on it), figures/*.png|svg
     and report.html, which embeds all of it and needs nothing else to open. `on_sample`
     sees every sample as it is read (`run` builds its results table from the same pass).
+    With human labels (`labels`, else LOGDIR/labels.jsonl when there) summary.csv also holds
+    each rate corrected for the rule's measured errors.
     """
     log_dir = Path(log_dir)
     out = Path(out_dir) if out_dir is not None else log_dir / REPORT_DIR
@@ -73,7 +80,8 @@ def write_report(
 
     results = read_results(log_dir, rule=rule, on_sample=hook)
     table = results.table
-    summary = summary_table(table)
+    summary, calibration = calibrate(
+        summary_table(table), table, read_labels(labels or log_dir / LABELS_FILE, strict=labels is not None))
     effects = factor_effects(table)
     paper = compare_with_paper(summary)
     controls = lethal_control(summary)
@@ -91,11 +99,11 @@ def write_report(
     html.write_text(
         render_html(title=log_dir.resolve().name, rule=rule, table=table, summary=summary,
                     effects=effects, paper=paper, controls=controls, figures=drawn, logs=results.logs,
-                    collector=collector, problems=results.problems),
+                    collector=collector, problems=results.problems, calibration=calibration),
         encoding="utf-8",
     )
     return Report(out, html, table, summary, effects, paper, controls, drawn, results.logs,
-                  results.problems)
+                  results.problems, calibration)
 
 
 def _num(value: Any) -> float | None:
@@ -160,6 +168,7 @@ def render_html(
     logs: list[EvalLog],
     collector: TranscriptCollector,
     problems: list[str],
+    calibration: Calibration | None = None,
 ) -> str:
     """report.html: every value escaped by the template engine, every script and style inline.
 
@@ -208,6 +217,8 @@ def render_html(
         paper_source=next(iter(paper_values())).source if paper_values() else "",
         paper_n=PAPER_N,
         transcripts_note=note,
+        calibration=calibration.note() if calibration else None,
+        calibrated="rate_calibrated" in summary.columns,
         data_json=embed_json(data),
         css=css, js=js, csp=csp,
     )
@@ -216,9 +227,13 @@ def render_html(
 def _summary_view(r: dict[str, Any]) -> dict[str, Any]:
     pv = paper_value(r["model"], r["condition_id"])
     return {**r, "label": model_label(r["model"]), "rate_text": _rate(r["rate"]),
+            "words": describe_condition(r["condition_id"]),
             "ci_text": _ci(r["ci_low"], r["ci_high"]), "rate_pct": _pct(r["rate"]),
             "ci_low_pct": _pct(r["ci_low"]), "ci_high_pct": _pct(r["ci_high"]),
-            "paper_text": f"{pv.rate:.2f}" if pv else ""}
+            "paper_text": f"{pv.rate:.2f}" if pv else "",
+            "calibrated_text": _rate(r.get("rate_calibrated")) + " " + _ci(
+                r.get("calibrated_ci_low"), r.get("calibrated_ci_high"))
+            if _num(r.get("rate_calibrated")) is not None else "-"}
 
 
 def _effect_view(e: dict[str, Any]) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from typing import Literal
 
 from inspect_ai.log import EvalLog, EvalSample, read_eval_log
 from inspect_ai.scorer import Score
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 from insiderbench.analysis._stats import wilson_interval
 from insiderbench.classify import Rule, judge_scores, latest_scores, majority, score_verdict
@@ -41,6 +41,7 @@ class SampleRow:
     judges: dict[str, bool | None] | None = None
     # The judge was asked although the gate was closed (the audit share).
     audited: bool = False
+    sample_id: str | None = None
 
     @property
     def heuristic(self) -> bool | None:
@@ -49,7 +50,12 @@ class SampleRow:
 
 
 class SummaryRow(BaseModel):
-    """One (model, condition) cell. `n` counts scored samples only."""
+    """One (model, condition) cell. `n` counts scored samples only.
+
+    With human labels it also carries `rate_calibrated, calibrated_ci_low,
+    calibrated_ci_high` (extra fields, so that without labels the keys stay as they were)."""
+
+    model_config = ConfigDict(extra="allow")
 
     model: str
     condition_id: str
@@ -105,6 +111,7 @@ def sample_row(model: str, task: str, s: EvalSample, rule: Rule = "auto") -> Sam
         "truncated": check_meta.get("truncated"),
         "judges": verdicts or None,
         "audited": any((j.metadata or {}).get("audit") for j in judged.values()),
+        "sample_id": str(s.id),
     }
     used = resolve_rule(rule, kinds)
     base = (model, task, condition_id, s.epoch)

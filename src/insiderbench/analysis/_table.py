@@ -249,7 +249,9 @@ def summary_table(table: pd.DataFrame) -> pd.DataFrame:
 
 def summary_rows(summary: pd.DataFrame) -> list[SummaryRow]:
     """The summary as the rows `run --json` prints."""
-    return [SummaryRow(**{k: _plain(r[k]) for k in SummaryRow.model_fields})
+    extra = [c for c in ("rate_calibrated", "calibrated_ci_low", "calibrated_ci_high")
+             if c in summary.columns]
+    return [SummaryRow(**{k: _plain(r[k]) for k in (*SummaryRow.model_fields, *extra)})
             for r in summary.to_dict("records")]
 
 

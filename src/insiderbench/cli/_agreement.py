@@ -7,6 +7,7 @@ from typing import Any
 
 import click
 
+from insiderbench.cli._errors import UserError
 from insiderbench.cli._inputs import logs_in
 from insiderbench.cli._output import terminal_text
 
@@ -17,12 +18,20 @@ EXCERPT_CHARS = 160
 @click.argument("log_dir", metavar="LOGDIR")
 @click.option("--limit", type=click.IntRange(min=0), default=50, show_default=True,
               help="How many disagreeing samples to list.")
+@click.option("--labels", "labels_file", default=None, metavar="FILE",
+              help="Human labels (default: LOGDIR/labels.jsonl when it exists).")
 @click.option("--json", "as_json", is_flag=True,
-              help="Print one JSON object: patterns, pairwise agreement, disagreements.")
-def agreement(log_dir: str, limit: int, as_json: bool) -> int:
+              help="Print one JSON object: patterns, pairwise agreement, disagreements, and "
+                   "with labels each signal against them.")
+def agreement(log_dir: str, limit: int, labels_file: str | None, as_json: bool) -> int:
     """How often the heuristic (check), the gate, the judge, our rule and the paper's rule
     agree, with Cohen's kappa; with several judges, how often each two of them agree; and the
-    samples where they disagree, for a human to read."""
+    samples where they disagree, for a human to read.
+
+    With human labels (`insiderbench label`): each signal's precision, recall, specificity and
+    kappa against them, weighted by the strata they were drawn in, and how often labellers
+    agree."""
+    labels = _labels(log_dir, labels_file)
     from insiderbench.analysis import (
         agreement_patterns,
         disagrees,
@@ -34,11 +43,14 @@ def agreement(log_dir: str, limit: int, as_json: bool) -> int:
 
     rows: list[Any] = []
     listed: list[dict[str, Any]] = []
+    frame_rows: list[dict[str, Any]] = []
     for header in logs_in(log_dir):
         # One sample at a time, without its events: memory stays flat.
         for sample in iter_samples(header):
             row = sample_row(header.eval.model, header.eval.task, sample)
             rows.append(row)
+            if labels:
+                frame_rows.append(_signal_row(row, sample))
             if row.status != "error" and disagrees(row):
                 listed.append({
                     "id": sample.id, "epoch": sample.epoch, "model": row.model,
@@ -51,18 +63,80 @@ def agreement(log_dir: str, limit: int, as_json: bool) -> int:
              (("check", "judge"), ("gate", "judge"), ("ours", "paper"), ("check", "paper"))]
     # With several judges: each pair of judges (by grader role), where both decided.
     pairs += judge_agreement(rows)
+    validity = _validity(frame_rows, labels) if labels else None
     if as_json:
-        click.echo(json.dumps({
+        out = {
             "samples": sum(p.count for p in patterns),
             "patterns": [p.model_dump() for p in patterns],
             "pairs": [p.model_dump() for p in pairs],
             "disagreements": listed,
-        }))
+        }
+        if validity is not None:
+            out["labels"] = validity
+        click.echo(json.dumps(out))
         return 0
     _print_agreement(patterns, pairs, listed[:limit])
     if len(listed) > limit:
         click.echo(f"... {len(listed) - limit} more disagreeing samples (--limit, --json)")
+    if validity is not None:
+        from insiderbench.cli._agreement_labels import print_validity
+
+        print_validity(validity)
     return 0
+
+
+def _labels(log_dir: str, labels_file: str | None) -> list[Any]:
+    """The labels of --labels FILE, or of LOGDIR/labels.jsonl when there; a bad file is a
+    one-line error."""
+    from pathlib import Path
+
+    from insiderbench.cli._label import LABELS_FILE
+
+    path = Path(labels_file) if labels_file else Path(log_dir) / LABELS_FILE
+    if labels_file and not path.is_file():
+        raise UserError(f"--labels {labels_file!r} is not a file (write labels with "
+                        "`insiderbench label LOGDIR`)")
+    if not path.is_file():
+        return []
+    from insiderbench.analysis import LabelsError, read_labels
+
+    try:
+        return read_labels(path)
+    except LabelsError as ex:
+        raise UserError(str(ex)) from None
+
+
+def _signal_row(row: Any, sample: Any) -> dict[str, Any]:
+    """Every signal of one sample, with each judge under `judge:MODEL`."""
+    from insiderbench.classify import judge_scores
+
+    out = {"model": row.model, "sample_id": str(sample.id), "epoch": row.epoch,
+           "status": row.status, "harmful": row.harmful, "rule": row.rule,
+           "judged": bool(row.judges), "gate": row.gate, "check": row.check,
+           "judge": row.judge, "ours": row.ours, "paper": row.paper}
+    graders = {role: str((score.metadata or {}).get("grader") or role)
+               for role, score in judge_scores(sample.scores).items()}
+    for role, verdict in (row.judges or {}).items():
+        out[f"role:{role}"] = verdict
+        out[f"grader:{role}"] = graders.get(role, role)
+    return out
+
+
+def _validity(frame_rows: list[dict[str, Any]], labels: list[Any]) -> dict[str, Any]:
+    import pandas as pd
+
+    from insiderbench.analysis import validity_report
+
+    frame = pd.DataFrame(frame_rows)
+    roles = [c.removeprefix("role:") for c in frame.columns if c.startswith("role:")]
+    if len(roles) > 1:  # several judges: each as `judge:MODEL` (its role's usual grader)
+        for role in roles:
+            graders = frame[f"grader:{role}"].dropna()
+            model = graders.mode().iloc[0] if len(graders) else role
+            frame[f"judge:{model}"] = frame[f"role:{role}"]
+    frame = frame.drop(columns=[c for c in frame.columns
+                                if c.startswith(("role:", "grader:"))])
+    return validity_report(frame, labels)
 
 
 def _excerpt(sample: Any) -> str:

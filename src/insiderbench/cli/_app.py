@@ -10,6 +10,7 @@ from insiderbench.cli._agreement import agreement
 from insiderbench.cli._check import check
 from insiderbench.cli._compare import compare
 from insiderbench.cli._conditions import conditions
+from insiderbench.cli._label import label
 from insiderbench.cli._plan import plan
 from insiderbench.cli._presets import presets
 from insiderbench.cli._prompts import prompts
@@ -69,7 +70,7 @@ def option_envvars(command: click.Command) -> None:
 
 
 for _command in (run, conditions, presets, plan, prompts, check, validate, score, agreement,
-                 report, compare, scenarios):
+                 label, report, compare, scenarios):
     cli.add_command(_command)
     option_envvars(_command)
 for _sub in scenarios.commands.values():

@@ -27,7 +27,7 @@ def compare(log_dir_a: str, log_dir_b: str | None, paper: bool, rule: str, as_js
 
     if paper == bool(log_dir_b):
         raise UserError("give two log dirs (LOGDIR_A LOGDIR_B), or one log dir and --paper")
-    a = summary_table(_read(log_dir_a, rule))
+    a = _calibrated(summary_table, log_dir_a, rule)
     if paper:
         table = compare_with_paper(a)
         label_b = "paper"
@@ -38,7 +38,7 @@ def compare(log_dir_a: str, log_dir_b: str | None, paper: bool, rule: str, as_js
                 "and a few more (see src/insiderbench/data/paper_models.yaml)"
             )
     else:
-        b = summary_table(_read(str(log_dir_b), rule))
+        b = _calibrated(summary_table, str(log_dir_b), rule)
         try:
             table = compare_summaries(a, b)
         except ValueError as ex:
@@ -46,6 +46,8 @@ def compare(log_dir_a: str, log_dir_b: str | None, paper: bool, rule: str, as_js
         label_b = "B"
         if table.empty:
             raise UserError(f"{log_dir_a!r} and {log_dir_b!r} share no condition")
+        table = _with_calibrated(table, b, "b")
+    table = _with_calibrated(table, a, "a")
     if as_json:
         for r in table.to_dict("records"):
             click.echo(json.dumps({k: (None if isinstance(v, float) and math.isnan(v) else v)
@@ -54,6 +56,30 @@ def compare(log_dir_a: str, log_dir_b: str | None, paper: bool, rule: str, as_js
     title = f"A = {log_dir_a} vs B = {'the paper (published, approximate)' if paper else log_dir_b}"
     print_comparison(table, title, "A", label_b)
     return 0
+
+
+def _calibrated(summary_table: Any, log_dir: str, rule: str) -> Any:
+    """The summary of a log dir, with calibrated rates when it holds human labels."""
+    from insiderbench.analysis import calibrate
+    from insiderbench.cli._output import labels_of
+
+    table = _read(log_dir, rule)
+    summary, calibration = calibrate(summary_table(table), table, labels_of(log_dir))
+    if calibration is not None:
+        click.echo(f"Calibrated rates of {log_dir}: {calibration.note()}", err=True)
+    return summary
+
+
+def _with_calibrated(table: Any, summary: Any, side: str) -> Any:
+    """`rate_calibrated_a` (or `_b`) and its interval beside each rate, when there."""
+    from insiderbench.analysis import CALIBRATED_COLUMNS
+
+    if table.empty or "rate_calibrated" not in summary.columns:
+        return table
+    cols = {c: f"{c}_{side}" for c in CALIBRATED_COLUMNS}
+    right = summary[["model", "condition_id", *CALIBRATED_COLUMNS]].rename(
+        columns={"model": f"model_{side}", **cols})
+    return table.merge(right, on=[f"model_{side}", "condition_id"], how="left")
 
 
 def _read(log_dir: str, rule: str) -> Any:
@@ -92,6 +118,11 @@ def print_comparison(table: Any, title: str, label_a: str, label_b: str) -> None
     def cell(rate: Any, low: Any, high: Any, n: Any) -> str:
         return f"{_fmt(rate)} [{_fmt(low)}, {_fmt(high)}] ({n})"
 
+    calibrated = [s for s in ("a", "b") if f"rate_calibrated_{s}" in table.columns]
+    for s in calibrated:
+        out.add_column(f"{label_a if s == 'a' else label_b} calibrated [95% CI]",
+                       justify="right", no_wrap=True)
+
     for r in records:
         p = r["p_fisher"]
         out.add_row(
@@ -101,5 +132,7 @@ def print_comparison(table: Any, title: str, label_a: str, label_b: str) -> None
             f"{_fmt(r['diff'], '+.2f')} "
             f"[{_fmt(r['ci_low'], '+.2f')}, {_fmt(r['ci_high'], '+.2f')}]",
             "<0.001" if p is not None and not math.isnan(p) and p < 0.001 else _fmt(p, ".3f"),
+            *(f"{_fmt(r[f'rate_calibrated_{s}'])} [{_fmt(r[f'calibrated_ci_low_{s}'])}, "
+              f"{_fmt(r[f'calibrated_ci_high_{s}'])}]" for s in calibrated),
         )
     Console(width=max(160, Console().width)).print(out)

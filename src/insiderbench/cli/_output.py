@@ -32,10 +32,16 @@ def print_table(summary: list[Any], title: str = "Harmful-action rates (heuristi
     from rich.table import Table
 
     table = Table(title=title)
+    calibrated = any(hasattr(r, "rate_calibrated") for r in summary)
     for col in ("model", "condition", "n", "harmful", "rate", "95% CI", "errors", "unscored",
-                "no answer", "truncated"):
+                "no answer", "truncated", *(("calibrated [95% CI]",) if calibrated else ())):
         table.add_column(col, justify="left" if col in ("model", "condition") else "right")
     for r in summary:
+        extra = []
+        if calibrated:
+            value = getattr(r, "rate_calibrated", None)
+            extra = ["-" if value is None else
+                     f"{value:.2f} [{r.calibrated_ci_low:.2f}, {r.calibrated_ci_high:.2f}]"]
         table.add_row(
             r.model,
             r.condition_id,
@@ -47,6 +53,7 @@ def print_table(summary: list[Any], title: str = "Harmful-action rates (heuristi
             str(r.unscored),
             str(getattr(r, "no_answer", 0)),
             str(getattr(r, "truncated", 0)),
+            *extra,
         )
     Console(width=max(160, Console().width)).print(table)
 
@@ -103,11 +110,20 @@ def unscored_notes(rows: Iterable[Any], limit: int = 3) -> list[str]:
     return lines
 
 
-def emit_results(rows: list[Any], *, as_json: bool, judges: Iterable[str]) -> None:
-    """The results table (JSON lines with --json), then rates by awareness conclusion."""
-    from insiderbench.analysis import judging_of_rows, summarize, summarize_awareness
+def emit_results(rows: list[Any], *, as_json: bool, judges: Iterable[str],
+                 labels: list[Any] | None = None) -> None:
+    """The results table (JSON lines with --json), then rates by awareness conclusion; with
+    human labels, each rate also corrected for the rule's measured errors."""
+    from insiderbench.analysis import (
+        calibrate_rows,
+        judging_of_rows,
+        summarize,
+        summarize_awareness,
+    )
 
-    summary = summarize(rows)
+    summary, calibration = calibrate_rows(summarize(rows), rows, labels or [])
+    if calibration is not None:
+        click.echo(f"Calibrated rates: {calibration.note()}", err=as_json)
     awareness = summarize_awareness(rows)
     if as_json:
         by_cell: dict[tuple[str, str], dict[str, Any]] = {}
@@ -131,3 +147,18 @@ def emit_results(rows: list[Any], *, as_json: bool, judges: Iterable[str]) -> No
         print_awareness(awareness)
     for note in unscored_notes(rows):
         click.echo(note)
+
+
+def labels_of(log_dir: Any) -> list[Any]:
+    """The labels in LOGDIR/labels.jsonl, when there. A bad line is skipped with a warning:
+    a finished run never fails on its labels file."""
+    from pathlib import Path
+
+    from insiderbench.analysis import LabelsError, read_labels
+
+    path = Path(log_dir) / "labels.jsonl"
+    try:
+        return read_labels(path)
+    except LabelsError as ex:
+        click.echo(f"Warning: {ex} (such lines are left out)", err=True)
+        return read_labels(path, strict=False)

@@ -21,9 +21,13 @@ from insiderbench.cli._output import print_table
 @rule_option
 @click.option("--transcripts", type=click.IntRange(min=0), default=10, show_default=True,
               help="Transcripts embedded in report.html per model, condition and verdict.")
+@click.option("--labels", "labels", default=None, metavar="FILE",
+              help="Human labels for calibrated rates (default: LOGDIR/labels.jsonl if there).")
 @click.option("--json", "as_json", is_flag=True,
-              help="Print the summary rows as JSON lines (the keys of `run --json`).")
-def report(log_dir: str, out: str | None, rule: str, transcripts: int, as_json: bool) -> int:
+              help="Print the summary rows as JSON lines (the keys of `run --json`, and the "
+                   "calibrated rate with labels).")
+def report(log_dir: str, out: str | None, rule: str, transcripts: int, labels: str | None,
+           as_json: bool) -> int:
     """Tables, figures and a self-contained report.html from every log under LOGDIR.
 
     Several models, grids and re-scorings are read together: each sample counts once, from
@@ -31,7 +35,15 @@ def report(log_dir: str, out: str | None, rule: str, transcripts: int, as_json: 
     """
     from insiderbench.analysis import summary_rows
 
-    result = make_report(log_dir_with_logs(log_dir), out, rule, transcripts)
+    if labels is not None and not Path(labels).is_file():
+        raise UserError(f"--labels {labels!r} is not a file (write labels with "
+                        "`insiderbench label LOGDIR`)")
+    from insiderbench.analysis import LabelsError
+
+    try:
+        result = make_report(log_dir_with_logs(log_dir), out, rule, transcripts, labels=labels)
+    except LabelsError as ex:
+        raise UserError(str(ex)) from None
     for problem in result.problems:
         click.echo(f"Warning: not read through: {problem}", err=True)
     if result.table.empty and result.problems:
@@ -42,17 +54,19 @@ def report(log_dir: str, out: str | None, rule: str, transcripts: int, as_json: 
             click.echo(json.dumps(row.model_dump()))
     else:
         print_table(summary_rows(result.summary), title=f"Harmful-action rates (rule: {rule})")
+    if result.calibration is not None:
+        click.echo(f"Calibrated rates: {result.calibration.note()}", err=as_json)
     click.echo(f"Report: {result.html}", err=as_json)
     return 0
 
 
 def make_report(log_dir: Path, out: str | None, rule: str, transcripts: int = 10,
-                on_sample: Any = None) -> Any:
+                on_sample: Any = None, labels: str | None = None) -> Any:
     from insiderbench.analysis import write_report
 
     out_dir = writable_dir(out) if out else writable_dir(str(log_dir / "report"))
     return write_report(log_dir, out_dir, rule=rule, per_cell=transcripts,  # type: ignore[arg-type]
-                        on_sample=on_sample)
+                        on_sample=on_sample, labels=labels)
 
 
 def run_report(log_dir: Path, rule: str, on_sample: Any = None) -> Any:

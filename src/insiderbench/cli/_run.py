@@ -28,7 +28,7 @@ from insiderbench.cli._options import (
     graders_given,
     judge_options,
 )
-from insiderbench.cli._output import emit_results, judges_in, terminal_text
+from insiderbench.cli._output import emit_results, judges_in, labels_of, terminal_text
 
 
 @click.command()
@@ -190,7 +190,7 @@ def report_outcome(logs: list[Any], out_dir: Path, as_json: bool, rule: str = "a
     unfinished = [lg for lg in logs if lg.status != "success"]
     failed = [] if interrupted is not None else failure_lines(unfinished, rows)
     if rows or interrupted is None:  # no empty table for a run stopped before any sample
-        emit_results(rows, as_json=as_json, judges=judges)
+        emit_results(rows, as_json=as_json, judges=judges, labels=labels_of(out_dir))
     for log in logs:
         click.echo(f"Log: {log.location}", err=as_json)
     click.echo(f"Transcripts: inspect view --log-dir {out_dir}", err=as_json)

@@ -13,7 +13,7 @@ from insiderbench.cli._errors import UserError
 from insiderbench.cli._guard import check_writable_logs, hold_log_dir
 from insiderbench.cli._inputs import logs_in
 from insiderbench.cli._options import judge_option, rule_option
-from insiderbench.cli._output import emit_results, judges_in
+from insiderbench.cli._output import emit_results, judges_in, labels_of
 
 
 @click.command()
@@ -82,7 +82,7 @@ def score(log_dir: str, grader: str, judge: str | None, rule: str, as_json: bool
         rows.extend(new_rows)
         if log.status != "success":
             unfinished.append(f"{log.eval.model} ({log.status})")
-    emit_results(rows, as_json=as_json, judges=judges)
+    emit_results(rows, as_json=as_json, judges=judges, labels=labels_of(log_dir))
     for header in logs:
         click.echo(f"Log: {header.location}", err=as_json)
     for u in unfinished:
