@@ -133,7 +133,7 @@ def test_experiment_mode_and_agentic_settings_from_a_file(tmp_path):
 name: agent
 models: [mockllm/model]
 mode: agentic
-agentic: {inbox: tool, max_steps: 7, token_limit: 50000, turns: 2}
+agentic: {inbox: tool, max_steps: 7, token_limit: 50000, turns: 2, tools: all}
 grids:
   - scenarios: [blackmail]
   - scenarios: [leaking]
@@ -143,7 +143,8 @@ grids:
     assert [c.condition_id for c in experiment.conditions()] == [
         "blackmail_explicit-america_replacement__agentic", "leaking_explicit-america_replacement"]
     assert experiment.agentic.model_dump() == {"inbox": "tool", "max_steps": 7,
-                                               "token_limit": 50000, "turns": 2}
+                                               "token_limit": 50000, "turns": 2,
+                                               "tools": "all"}
     from insiderbench.experiment import experiment_tasks
 
     (task,) = experiment_tasks(experiment)

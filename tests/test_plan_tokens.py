@@ -49,9 +49,10 @@ def test_grader_input_is_exactly_prompt_plus_transcript():
     exp = Experiment(name="t", models=[OPUS], grader=GROK, grids=[grid], samples=1)
     (question,) = harm_question_tokens(exp)
     assert 200 < question < 20_000
-    grader = plan_experiment(exp, "nowhere").grader
+    # Every gate open, so every sample is judged (the gate rate has its own tests).
+    grader = plan_experiment(exp, "nowhere", gate_rate=1.0).grader
     assert (grader.samples, grader.input_tokens) == (1, question + DEFAULT_REPLY_TOKENS)
     three = plan_experiment(Experiment(name="t", models=[OPUS, GROK], grader=GROK,
-                                       grids=[grid], samples=3), "nowhere").grader
+                                       grids=[grid], samples=3), "nowhere", gate_rate=1.0).grader
     # Each of 2 models x 3 samples: the question, and that model's one reply.
     assert (three.samples, three.input_tokens) == (6, 6 * (question + DEFAULT_REPLY_TOKENS))

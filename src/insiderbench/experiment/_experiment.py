@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from insiderbench.agent import AgenticSettings
 from insiderbench.classify import DEFAULT_AUDIT_FRACTION
-from insiderbench.experiment._grid import Grid, expand, pack_name
+from insiderbench.experiment._grid import Grid, expand, nonnegative_seeds, pack_name
 from insiderbench.scenarios import Condition, Mode
 
 ReasoningEffort = Literal["none", "minimal", "low", "medium", "high", "xhigh"]
@@ -97,9 +97,7 @@ class Experiment(BaseModel):
     @field_validator("variant_seeds")
     @classmethod
     def _seeds(cls, v: list[int] | None) -> list[int] | None:
-        if any(s < 0 for s in v or []):
-            raise ValueError("variant seeds are 0 or more")
-        return v
+        return nonnegative_seeds(v)
 
     @field_validator("models", mode="before")
     @classmethod

@@ -29,6 +29,13 @@ NamedGoalValue = Literal[
 ]
 
 
+def nonnegative_seeds(v: list[int] | None) -> list[int] | None:
+    """Variant seeds (of a grid or a whole experiment) are 0 or more."""
+    if any(s < 0 for s in v or []):
+        raise ValueError("variant seeds are 0 or more")
+    return v
+
+
 class Grid(BaseModel):
     """One Cartesian product of factor values.
 
@@ -62,9 +69,7 @@ class Grid(BaseModel):
     @field_validator("variant_seeds")
     @classmethod
     def _seeds(cls, v: list[int] | None) -> list[int] | None:
-        if any(s < 0 for s in v or []):
-            raise ValueError("variant seeds are 0 or more")
-        return v
+        return nonnegative_seeds(v)
 
     @model_validator(mode="after")
     def _values_for_valued_goals(self) -> Grid:
