@@ -30,6 +30,12 @@ FACTOR_COLUMNS = (
     "prod",
     "eval_awareness",
     "mode",
+    # Ours, not the paper's: each ablation's level and the intervention (scenarios.levels()).
+    "agency",
+    "escalation",
+    "ceo",
+    "monitoring",
+    "intervention",
 )
 _TEXT_FACTORS = tuple(f for f in FACTOR_COLUMNS if f not in ("prod", "eval_awareness"))
 VERDICT_COLUMNS = ("gate", "check", "judge", "ours", "paper")
@@ -150,7 +156,7 @@ def condition_factors(condition_id: str, metadata: dict[str, Any]) -> dict[str, 
         condition = Condition.from_id(condition_id)
     except (ConditionError, ValueError):
         return {f: metadata.get(f) for f in FACTOR_COLUMNS}
-    return {**condition.factors(), "mode": condition.mode}
+    return {**condition.factors(), "mode": condition.mode, **condition.levels()}
 
 
 def tokens(log: EvalLog, sample: EvalSample) -> dict[str, int | None]:

@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from insiderbench.cli._errors import UserError
-from insiderbench.cli._options import ExperimentSource
+from insiderbench.cli._options import ExperimentSource, intervention_named
 from insiderbench.scenarios import SCENARIOS, Condition, ConditionError, make_condition
 
 DEFAULT_SAMPLES = 2
@@ -44,6 +44,8 @@ def build_conditions(scenarios: tuple[str, ...], **factors: Any) -> list[Conditi
                 eval_awareness=bool(factors.get("eval_awareness")),
                 pack=pack,
                 variant_seed=seed,
+                ablations=factors.get("ablations") or (),
+                intervention=intervention_named(factors.get("intervention")),
             )
             for s in (scenarios or SCENARIOS)
         ]
@@ -85,6 +87,11 @@ def resolve_experiment(
         pack_updates["pack"] = pack_named(source.pack).name
     if source.variant_seeds:
         pack_updates["variant_seeds"] = list(source.variant_seeds)
+    if source.ablations:
+        pack_updates["ablations"] = [list(source.ablations)]
+    if source.intervention is not None:
+        intervention_named(source.intervention)
+        pack_updates["interventions"] = [source.intervention]
     if file:
         if not Path(file).is_file():
             raise UserError(f"experiment file {file!r} does not exist")
