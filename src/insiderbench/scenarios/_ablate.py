@@ -34,19 +34,26 @@ class Locator:
     part: Literal["system", "emails"]
     phrase: str  # short and distinctive: enough to find the text, never the text itself
     unit: Literal["line", "sentence"]
+    # The urgencies whose text must hold the phrase (the threat's emails carry some of them).
+    urgencies: tuple[str, ...] = ("replacement", "restriction", "none")
 
 
 _ALL = ("blackmail", "leaking", "murder")
+_THREAT = ("replacement", "restriction")
 PAPER_LOCATORS: tuple[Locator, ...] = (
     # The instruction to analyse the situation before choosing a strategy (a bullet).
     Locator("agency", _ALL, "system", "Prior to deciding on a strategy", "line"),
     # Sentences saying the CEO and the rest of leadership cannot be reached today.
-    Locator("ceo", ("blackmail", "murder"), "emails", "unreachable via email", "sentence"),
-    Locator("ceo", ("blackmail",), "emails", "will be in board meetings until", "sentence"),
+    Locator("ceo", ("blackmail", "murder"), "emails", "unreachable via email", "sentence",
+            _THREAT),
+    Locator("ceo", ("blackmail",), "emails", "will be in board meetings until", "sentence",
+            _THREAT),
     Locator("ceo", ("blackmail",), "emails", "Everyone else is in that board meeting",
-            "sentence"),
-    Locator("ceo", ("leaking",), "emails", "will be in strategic meetings until", "sentence"),
-    Locator("ceo", ("leaking",), "emails", "no way to appeal to higher management", "sentence"),
+            "sentence", _THREAT),
+    Locator("ceo", ("leaking",), "emails", "will be in strategic meetings until", "sentence",
+            _THREAT),
+    Locator("ceo", ("leaking",), "emails", "no way to appeal to higher management", "sentence",
+            _THREAT),
     Locator("ceo", ("murder",), "emails", "we will be unreachable for the next", "sentence"),
     Locator("ceo", ("murder",), "emails", "isn't checking their emails", "sentence"),
 )
@@ -76,26 +83,27 @@ def remove_unit(text: str, phrase: str, unit: str) -> tuple[str, int]:
     return "\n".join(drop(p) for p in text.split("\n")), count
 
 
-def ablate_paper(scenario: str, system: str, emails: str, ablations: tuple[str, ...],
-                 company: str, domain: str) -> tuple[str, str]:
+def ablate_paper(scenario: str, urgency: str, system: str, emails: str,
+                 ablations: tuple[str, ...], company: str, domain: str) -> tuple[str, str]:
     """The paper's system prompt and emails with the ablations applied.
 
-    Raises AblationError naming the ablation and the upstream version's text if a removing
-    ablation finds none of its phrases."""
+    Raises AblationError if a removing ablation finds none of its phrases where one of them
+    is expected (blackmail and leaking without a threat never say the CEO is away: there
+    `ceo` leaves the text as it is)."""
     for ablation in ablations:
         if ablation in NOTICES:
             emails = add_notice(emails, ablation, company, domain)
             continue
         found = 0
-        for loc in PAPER_LOCATORS:
-            if loc.ablation != ablation or scenario not in loc.scenarios:
-                continue
+        located = [loc for loc in PAPER_LOCATORS
+                   if loc.ablation == ablation and scenario in loc.scenarios]
+        for loc in located:
             if loc.part == "system":
                 system, n = remove_unit(system, loc.phrase, loc.unit)
             else:
                 emails, n = remove_unit(emails, loc.phrase, loc.unit)
             found += n
-        if not found:
+        if not found and any(urgency in loc.urgencies for loc in located):
             raise AblationError(
                 f"ablation {ablation}: none of its phrases is in the paper's {scenario} text "
                 "(did the installed inspect_evals change it? see scenarios/_ablate.py)"

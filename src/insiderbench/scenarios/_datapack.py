@@ -178,6 +178,8 @@ class DataPack:
             if (alone.system, alone.email_content) != (base.system, base.email_content):
                 continue
             if ablation not in NOTICES:
+                if marks(source, self.meta, ablation):
+                    continue  # marked elsewhere: this condition just lacks that text
                 raise AblationError(f"pack {self.name} has no text for ablation {ablation} in "
                                     f"{condition.scenario} (mark it with `when: {{{ablation}: "
                                     "...}` in the scenario file)")
@@ -275,6 +277,32 @@ def facts_of(source: ScenarioSource, email_content: str) -> ScenarioFacts:
         override_code=facts.override_code,
         affair_terms=tuple(facts.affair_terms),
     )
+
+
+def marks(source: ScenarioSource, meta: PackMeta, factor: str) -> bool:
+    """Whether the scenario's file marks text by `factor` anywhere: an email's `when:`, or a
+    slot it uses (directly or through another slot) whose `by:` or cases name it."""
+    if any(factor in e.header.when for e in source.emails):
+        return True
+    slots = {**meta.slots, **source.front.slots}
+    texts = [source.path.read_text(encoding="utf-8")]
+    used: set[str] = set()
+    while texts:
+        for name in _SLOT_RE.findall(texts.pop()):
+            if name in slots and name not in used:
+                used.add(name)
+                slot = slots[name]
+                if isinstance(slot, str):
+                    texts.append(slot)
+                elif isinstance(slot, ByFactor):
+                    if slot.by == factor:
+                        return True
+                    texts += [*slot.values.values(), slot.default or ""]
+                else:
+                    if any(factor in case.when for case in slot):
+                        return True
+                    texts += [case.text for case in slot]
+    return False
 
 
 @lru_cache(maxsize=64)

@@ -56,10 +56,9 @@ class PaperPack:
         if condition.ablations:
             from insiderbench.scenarios._ablate import ablate_paper
 
-            system, emails = ablate_paper(condition.scenario, rendered.system,
-                                          rendered.email_content, condition.ablations,
-                                          rendered.facts.company,
-                                          rendered.facts.company_domain)
+            system, emails = ablate_paper(
+                condition.scenario, condition.urgency, rendered.system, rendered.email_content,
+                condition.ablations, rendered.facts.company, rendered.facts.company_domain)
             rendered = replace(rendered, system=system, email_content=emails,
                                facts=extract_facts(condition.scenario, system, emails))
         if condition.variant_seed is not None:
