@@ -130,5 +130,5 @@ def with_intervention(rendered: RenderedScenario,
     system, emails = apply_intervention(rendered.system, rendered.email_content, name,
                                         rendered.facts.company_domain)
     facts = (extract(rendered.condition.scenario, system, emails) if extract is not None
-             else replace(rendered.facts, emails=tuple(parse_emails(emails))))
+             else rendered.facts.model_copy(update={"emails": tuple(parse_emails(emails))}))
     return replace(rendered, system=system, email_content=emails, facts=facts)
