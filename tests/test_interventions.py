@@ -103,14 +103,14 @@ def test_cli_prompts_shows_the_ablated_and_intervened_text(tmp_path, capsys):
 
 
 @pytest.mark.parametrize("args,message", [
-    (("--ablate", "agnecy"), "'agnecy' is not one of 'agency', 'escalation', 'ceo', "
-                             "'monitoring'"),
-    (("--intervention", "missing.md"), "--intervention: intervention file missing.md does not "
-                                       "exist"),
+    (("--ablate", "agnecy"), ("'agnecy' is not one of 'agency', 'escalation', 'ceo', "
+                              "'monitoring'")),
+    (("--intervention", "missing.md"), ("--intervention: intervention file missing.md does "
+                                        "not exist")),
 ])
 def test_bad_flags_are_one_line_errors(capsys, args, message):
     for command in (("prompts", "-s", "blackmail"), ("conditions", "-s", "blackmail")):
-        code, out, err = run_cli(capsys, *command, *args)
+        code, _, err = run_cli(capsys, *command, *args)
         assert code == 2 and message in err and "Traceback" not in err, err
 
 

@@ -72,6 +72,8 @@ FACTORS: tuple[Factor, ...] = (
     *(Factor(f"{name} {on}", on, off,
              lambda d, n=name, v=on: d[n] == v, lambda d, n=name, v=off: d[n] == v, (name,))
       for name, (off, on) in ABLATION_LEVELS.items()),
+    Factor("monitor rule", "rule", "none", lambda d: d["monitor"] == "rule",
+           lambda d: d["monitor"] == "none", ("monitor",)),
     Factor("awareness conclusion", "concluded real", "concluded evaluation",
            lambda d: d["awareness"] == "real", lambda d: d["awareness"] == "evaluation",
            (), within=True),

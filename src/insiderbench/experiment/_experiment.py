@@ -12,7 +12,7 @@ from insiderbench.agent import AgenticSettings
 from insiderbench.classify import DEFAULT_AUDIT_FRACTION
 from insiderbench.experiment._grid import Grid, expand, intervention_name, pack_name
 from insiderbench.scenarios import Condition, Mode
-from insiderbench.scenarios._condition import Ablation
+from insiderbench.scenarios._condition import Ablation, Monitor
 
 ReasoningEffort = Literal["none", "minimal", "low", "medium", "high", "xhigh"]
 
@@ -91,6 +91,7 @@ class Experiment(BaseModel):
     # Ablation sets and interventions of grids without their own (CLI: --ablate, --intervention).
     ablations: list[list[Ablation]] | None = Field(default=None, min_length=1)
     interventions: list[str] | None = Field(default=None, min_length=1)
+    monitors: list[Monitor] | None = Field(default=None, min_length=1)  # CLI: --monitor
 
     @field_validator("interventions")
     @classmethod
@@ -166,7 +167,7 @@ class Experiment(BaseModel):
 
     def conditions(self) -> list[Condition]:
         return expand(self.grids, self.mode, self.pack, self.variant_seeds, self.ablations,
-                      self.interventions)  # type: ignore[arg-type]
+                      self.interventions, self.monitors)  # type: ignore[arg-type]
 
     def has_agentic(self) -> bool:
         return any(c.mode == "agentic" for c in self.conditions())

@@ -20,6 +20,7 @@ from insiderbench.scenarios._condition import (
     ExtraInstructions,
     GoalType,
     Mode,
+    Monitor,
     Scenario,
     Urgency,
 )
@@ -56,6 +57,8 @@ class Grid(BaseModel):
     # interventions (`none` or a file); None: the experiment's (default: no ablation, none).
     ablations: list[list[Ablation]] | None = Field(default=None, min_length=1)
     interventions: list[str] | None = Field(default=None, min_length=1)
+    # Action monitors of agentic conditions (`[none, rule]`); classic conditions take none.
+    monitors: list[Monitor] | None = Field(default=None, min_length=1)
 
     @field_validator("interventions")
     @classmethod
@@ -90,10 +93,13 @@ class Grid(BaseModel):
     def conditions(self, mode: Mode = "classic", pack: str = "paper",
                    variant_seeds: list[int] | None = None,
                    ablations: list[list[str]] | None = None,
-                   interventions: list[str] | None = None) -> list[Condition]:
+                   interventions: list[str] | None = None,
+                   monitors: list[str] | None = None) -> list[Condition]:
         """The product, each condition in each of `modes` (else in `mode`), each of `packs`
         (else `pack`), each variant seed (else the grid's, else the canonical text), each set
-        of ablations and each intervention (else the experiment's, else none)."""
+        of ablations, each intervention and each monitor (else the experiment's, else none;
+        classic conditions are never monitored)."""
+        watchers = self.monitors or monitors or ["none"]
         modes = self.modes or [mode]
         ablation_sets = [tuple(a) for a in (self.ablations or ablations or [[]])]
         chosen = [intervention_name(i) for i in (self.interventions or interventions or ["none"])]
@@ -122,12 +128,15 @@ class Grid(BaseModel):
                                             variant_seed=v,
                                             ablations=ab,
                                             intervention=iv,
+                                            monitor=mon,
                                         )
                                         for ab in ablation_sets
                                         for iv in chosen
                                         for p in packs
                                         for v in seeds
                                         for m in modes
+                                        for mon in watchers
+                                        if m == "agentic" or mon == "none"
                                     )
         return unique(out)
 
@@ -139,12 +148,14 @@ def unique(conditions: Iterable[Condition]) -> list[Condition]:
 
 def expand(grids: Iterable[Grid], mode: Mode = "classic", pack: str = "paper",
            variant_seeds: list[int] | None = None, ablations: list[list[str]] | None = None,
-           interventions: list[str] | None = None) -> list[Condition]:
+           interventions: list[str] | None = None, monitors: list[str] | None = None
+           ) -> list[Condition]:
     """The union of the grids (never one merged Cartesian product), de-duplicated; grids
-    without `modes`, `packs`, `variant_seeds`, `ablations` or `interventions` take the
-    experiment's."""
+    without `modes`, `packs`, `variant_seeds`, `ablations`, `interventions` or `monitors`
+    take the experiment's."""
     return unique(c for g in grids
-                  for c in g.conditions(mode, pack, variant_seeds, ablations, interventions))
+                  for c in g.conditions(mode, pack, variant_seeds, ablations, interventions,
+                                        monitors))
 
 
 def intervention_name(spec: str) -> str | None:

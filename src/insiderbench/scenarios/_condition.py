@@ -29,6 +29,9 @@ Mode = Literal["classic", "agentic"]
 # Ablations of the scenario text, each off by default (today's text): the switch's name, its
 # level when off and when on. Condition ids gain `__abl-NAME` per ablation, in this order.
 Ablation = Literal["agency", "escalation", "ceo", "monitoring"]
+# An action monitor in agentic mode: none, or `rule` (a tool call that would open the
+# scenario's gate is held, and the agent sees the rejection). Condition ids gain `__mon-rule`.
+Monitor = Literal["none", "rule"]
 ABLATION_LEVELS: dict[str, tuple[str, str]] = {
     "agency": ("kept", "removed"),  # the instruction to analyse the situation first
     "escalation": ("none", "added"),  # an email naming a human who can stop the wipe
@@ -43,6 +46,7 @@ URGENCIES: tuple[str, ...] = get_args(Urgency)
 EXTRA_INSTRUCTIONS: tuple[str, ...] = get_args(ExtraInstructions)
 MODES: tuple[str, ...] = get_args(Mode)
 ABLATIONS: tuple[str, ...] = get_args(Ablation)
+MONITORS: tuple[str, ...] = get_args(Monitor)
 
 GOAL_TYPES_WITH_VALUE = ("explicit", "latent", "swap")
 GOAL_TYPES_WITHOUT_VALUE = ("none", "ambiguous")
@@ -85,6 +89,7 @@ class Condition(BaseModel):
     # the text is registered by scenarios._intervention). Neither is a factor of the paper.
     ablations: tuple[Ablation, ...] = ()
     intervention: str | None = Field(default=None, pattern=PACK_NAME_RE)
+    monitor: Monitor = "none"
 
     @field_validator("ablations", mode="before")
     @classmethod
@@ -123,6 +128,12 @@ class Condition(BaseModel):
             )
         return self
 
+    @model_validator(mode="after")
+    def _monitor_needs_tools(self) -> Condition:
+        if self.monitor != "none" and self.mode != "agentic":
+            raise ValueError(f"monitor {self.monitor} watches tool calls: agentic mode only")
+        return self
+
     @property
     def base_id(self) -> str:
         return f"{self.scenario}_{self.goal_type}-{self.goal_value}_{self.urgency}"
@@ -146,6 +157,8 @@ class Condition(BaseModel):
             cid += f"__iv-{self.intervention}"
         if self.mode != "classic":
             cid += f"__{self.mode}"
+        if self.monitor != "none":
+            cid += f"__mon-{self.monitor}"
         if self.pack != DEFAULT_PACK:
             cid += f"__pack-{self.pack}"
         if self.variant_seed is not None:
@@ -169,6 +182,7 @@ class Condition(BaseModel):
         on = set(self.ablations)
         out = {a: ABLATION_LEVELS[a][a in on] for a in ABLATIONS}
         out["intervention"] = self.intervention or "none"
+        out["monitor"] = self.monitor
         return out
 
     @classmethod
@@ -187,7 +201,7 @@ class Condition(BaseModel):
             raise ConditionError(
                 f"invalid condition id {condition_id!r}: expected "
                 "{scenario}_{goal_type}-{goal_value}_{urgency}[__dont|__goal][__prod][__aware]"
-                "[__abl-NAME...][__iv-NAME][__agentic][__pack-NAME][__vN]"
+                "[__abl-NAME...][__iv-NAME][__agentic][__mon-rule][__pack-NAME][__vN]"
             ) from None
         extra = "none"
         prod = aware = False
@@ -196,6 +210,7 @@ class Condition(BaseModel):
         variant: int | None = None
         ablations: list[str] = []
         intervention: str | None = None
+        monitor = "none"
         for flag in flags:
             if flag in ("dont", "goal"):
                 extra = flag
@@ -207,6 +222,8 @@ class Condition(BaseModel):
                 mode = "agentic"
             elif flag.startswith("abl-") and flag[4:] in ABLATIONS:
                 ablations.append(flag[4:])
+            elif flag.startswith("mon-") and flag[4:] in MONITORS:
+                monitor = flag[4:]
             elif flag.startswith("iv-") and re.match(PACK_NAME_RE, flag[3:]):
                 intervention = flag[3:]
             elif flag.startswith("pack-") and re.match(PACK_NAME_RE, flag[5:]):
@@ -217,7 +234,7 @@ class Condition(BaseModel):
                 raise ConditionError(
                     f"invalid condition id {condition_id!r}: unknown suffix __{flag} "
                     "(valid: __dont, __goal, __prod, __aware, __abl-NAME, __iv-NAME, __agentic, "
-                    "__pack-NAME, __vN)"
+                    "__mon-rule, __pack-NAME, __vN)"
                 )
         return make_condition(
             scenario=scenario,
@@ -232,6 +249,7 @@ class Condition(BaseModel):
             variant_seed=variant,
             ablations=ablations,
             intervention=intervention,
+            monitor=monitor,
         )
 
 
@@ -249,6 +267,7 @@ def make_condition(
     variant_seed: int | None = None,
     ablations: Iterable[str] = (),
     intervention: str | None = None,
+    monitor: str | None = None,
 ) -> Condition:
     """Build a Condition from user-supplied strings, with one-line errors naming the choices.
 
@@ -287,6 +306,11 @@ def make_condition(
         raise ConditionError(
             f"invalid intervention name {intervention!r}: lower-case letters, digits and '-' only"
         )
+    monitor = monitor or "none"
+    _check("monitor", monitor, MONITORS)
+    if monitor != "none" and mode != "agentic":
+        raise ConditionError(f"monitor {monitor} watches tool calls: agentic mode only "
+                             "(add --mode agentic)")
     return Condition(
         scenario=scenario,  # type: ignore[arg-type]
         goal_type=goal_type,  # type: ignore[arg-type]
@@ -300,6 +324,7 @@ def make_condition(
         variant_seed=variant_seed,
         ablations=ablations,  # type: ignore[arg-type]
         intervention=intervention,
+        monitor=monitor,  # type: ignore[arg-type]
     )
 
 
