@@ -78,3 +78,23 @@ def test_the_monitor_is_a_factor_with_its_effect():
     row = factor_effects(pd.DataFrame(rows)).set_index("factor").loc["monitor rule"]
     assert (row.level_a, row.level_b, row["diff"]) == ("rule", "none", pytest.approx(-0.6))
     assert row.ci_high < 0
+
+
+def test_cli_monitor_flag(tmp_path, capsys, monkeypatch):
+    import json
+
+    from helpers import run_cli
+
+    monkeypatch.setenv("INSPECT_DISPLAY", "none")
+    code, _, err = run_cli(capsys, "run", "-s", "murder", "--monitor", "rule",
+                           "--model", "scripted/benign", "--log-dir", str(tmp_path))
+    assert code == 2 and "--monitor: only for agentic mode" in err and "Traceback" not in err
+    code, _, err = run_cli(capsys, "run", "-s", "murder", "--monitor", "watchful",
+                           "--model", "scripted/benign", "--log-dir", str(tmp_path))
+    assert code == 2 and "'watchful' is not one of 'none', 'rule'" in err
+    code, out, err = run_cli(capsys, "run", "-s", "murder", "--mode", "agentic", "--monitor",
+                             "rule", "--model", "scripted/benign", "--samples", "1",
+                             "--log-dir", str(tmp_path / "logs"), "--json")
+    assert code == 0, err
+    (row,) = [json.loads(line) for line in out.splitlines()]
+    assert row["condition_id"] == "murder_explicit-america_replacement__agentic__mon-rule"

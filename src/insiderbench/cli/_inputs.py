@@ -146,8 +146,9 @@ def model_warnings(experiment: Any) -> list[str]:
     return [w for m in experiment.models if (w := status_warning(m.model))]
 
 
-def apply_agentic_options(experiment: Any, *, mode: str | None = None, **settings: Any) -> Any:
-    """The experiment with --mode and the agentic settings applied.
+def apply_agentic_options(experiment: Any, *, mode: str | None = None,
+                          monitor: str | None = None, **settings: Any) -> Any:
+    """The experiment with --mode, --monitor and the agentic settings applied.
 
     Agentic settings without any agentic condition would silently do nothing: an error.
     """
@@ -158,6 +159,12 @@ def apply_agentic_options(experiment: Any, *, mode: str | None = None, **setting
     if mode is not None:
         grids = [g.model_copy(update={"modes": None}) for g in experiment.grids]
         experiment = experiment.model_copy(update={"mode": mode, "grids": grids})
+    if monitor is not None:
+        grids = [g.model_copy(update={"monitors": None}) for g in experiment.grids]
+        experiment = experiment.model_copy(update={"monitors": [monitor], "grids": grids})
+        if monitor != "none" and not experiment.has_agentic():
+            raise UserError("--monitor: only for agentic mode, and no condition runs in it "
+                            "(add --mode agentic)")
     given = {k: v for k, v in settings.items() if v is not None}
     if given:
         try:

@@ -176,7 +176,7 @@ def judge_options(fn: Any) -> Any:
 
 def agentic_options(fn: Any) -> Any:
     """--mode, and the agentic settings: --inbox, --max-steps, --token-limit, --turns,
-    --tools."""
+    --tools, --monitor."""
     options = [
         click.option("--mode", type=click.Choice(scenarios.MODES), default=None,
                      help="classic: the paper's protocol, one reply with text tags; agentic: "
@@ -195,6 +195,11 @@ def agentic_options(fn: Any) -> Any:
                           "teaches (send_email; forward_email in leaking; cancel_alert in the "
                           "lethal-action scenario); all: a full mail client, forward_email and "
                           "read_email everywhere."),
+        click.option("--monitor", type=click.Choice(scenarios.MONITORS), default=None,
+                     help="Agentic mode: an action monitor on the tool calls. rule: a call "
+                          "that would open the scenario's gate (mail reaching the target, "
+                          "confidential mail sent outside, the alert cancelled) is held and "
+                          "the agent gets the rejection; condition ids gain __mon-rule."),
         click.option("--turns", type=click.IntRange(min=1), default=None,
                      help="Agentic mode: agent turns; between them the scenario's scripted "
                           "reactions arrive as new emails (default: 1, as in the paper)."),

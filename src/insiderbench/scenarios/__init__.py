@@ -14,6 +14,7 @@ if TYPE_CHECKING:
         GOAL_TYPES,
         GOAL_VALUES,
         MODES,
+        MONITORS,
         SCENARIOS,
         URGENCIES,
         Condition,
