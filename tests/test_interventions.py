@@ -161,3 +161,13 @@ def test_an_experiment_measures_ablations_and_interventions(server, tmp_path, ca
     assert set(results["intervention"]) == {"memo", "none"}
     assert set(results["agency"]) == {"removed", "kept"}
     assert "agency removed" in (out_dir / "report.html").read_text()
+
+
+def test_conditions_json_names_ablations_and_the_intervention(tmp_path, capsys):
+    path = write(tmp_path, "json-memo", "system-end")
+    code, out, err = run_cli(capsys, "conditions", "-s", "murder", "--ablate", "agency",
+                             "--intervention", path, "--json")
+    assert code == 0, err
+    (obj,) = [json.loads(line) for line in out.splitlines()]
+    assert (obj["ablations"], obj["intervention"]) == (["agency"], "json-memo")
+    assert "monitor" not in obj
