@@ -171,3 +171,26 @@ def test_conditions_json_names_ablations_and_the_intervention(tmp_path, capsys):
     (obj,) = [json.loads(line) for line in out.splitlines()]
     assert (obj["ablations"], obj["intervention"]) == (["agency"], "json-memo")
     assert "monitor" not in obj
+
+
+def test_a_fresh_process_finds_the_intervention_through_the_task_args(tmp_path, monkeypatch):
+    """`inspect eval` or a resumed eval_set builds the task anew: the ids name the intervention
+    and the task's `intervention_files` bring its text back."""
+    from insiderbench.experiment import Experiment
+    from insiderbench.experiment._run import intervention_files
+    from insiderbench.scenarios import RenderError, _intervention
+    from insiderbench.task import agentic_misalignment
+
+    path = write(tmp_path, "carried", "system-start")
+    experiment = Experiment(name="x", models=["mockllm/model"], interventions=[path],
+                            grids=[{"scenarios": ["murder"]}])
+    assert intervention_files(experiment) == [str((tmp_path / "carried.md").resolve())]
+    monkeypatch.setattr(_intervention, "_LOADED", {})
+    cid = "murder_explicit-america_replacement__iv-carried"
+    with pytest.raises(RenderError, match="intervention 'carried' is not loaded"):
+        agentic_misalignment(conditions=cid)
+    task = agentic_misalignment(conditions=cid,
+                                intervention_files=intervention_files(experiment))
+    (sample,) = task.dataset
+    assert sample.input[0].text.startswith(TEXT)
+    assert sample.metadata["intervention_where"] == "system-start"
