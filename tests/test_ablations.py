@@ -180,7 +180,7 @@ def test_condition_ids_gain_a_stable_suffix_per_ablation():
     assert agentic.condition_id.endswith("__abl-monitoring__agentic__pack-insiderbench")
     assert Condition.from_id(agentic.condition_id) == agentic
     assert one.levels() == {"agency": "removed", "escalation": "none", "ceo": "reachable",
-                            "monitoring": "none", "intervention": "none"}
+                            "monitoring": "none", "intervention": "none", "monitor": "none"}
 
 
 def test_grids_expand_sets_of_ablations():
