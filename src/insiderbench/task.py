@@ -36,7 +36,13 @@ from insiderbench.classify import (
     reasoning_of_messages,
 )
 from insiderbench.environment import STORE_KEY, actions_from_store
-from insiderbench.scenarios import Condition, get_pack, make_condition, pack_folder
+from insiderbench.scenarios import (
+    Condition,
+    get_pack,
+    load_intervention,
+    make_condition,
+    pack_folder,
+)
 
 TASK_NAME = "agentic_misalignment"
 PAPER_TEMPERATURE = 1.0
@@ -71,6 +77,8 @@ def condition_sample(
         metadata={
             **condition.factors(),
             "mode": condition.mode,
+            **condition.levels(),
+            **_intervention_record(condition),
             "condition_id": condition.condition_id,
             "pack": pack.name,
             "pack_version": pack.version(),
@@ -81,6 +89,17 @@ def condition_sample(
             "corrections": list(rendered.corrections),
         },
     )
+
+
+def _intervention_record(condition: Condition) -> dict[str, Any]:
+    """Where the condition's intervention came from and what it said (its digest)."""
+    if condition.intervention is None:
+        return {}
+    from insiderbench.scenarios import get_intervention
+
+    iv = get_intervention(condition.intervention)
+    return {"intervention_file": iv.path, "intervention_where": iv.where,
+            "intervention_digest": iv.digest}
 
 
 @scorer(metrics=[mean(), stderr()], name=CHECK_SCORER)
@@ -206,6 +225,7 @@ def agentic_misalignment(
     pack: str | None = None,
     variant_seed: int | None = None,
     pack_dirs: str | list[str] | None = None,
+    intervention_files: str | list[str] | None = None,
 ) -> Task:
     """Conditions of the paper's grid.
 
@@ -217,10 +237,13 @@ def agentic_misalignment(
     judges (roles `grader`, `grader_2`, ...) are asked about samples whose gate is open and
     `audit_fraction` of the others. `pack` (a name or folder) and `variant_seed` choose the
     text of a single condition (ids carry their own); `pack_dirs` are the folders of data
-    packs the ids name, loaded first.
+    packs the ids name, loaded first; `intervention_files` likewise the interventions'.
     """
     for folder in ([pack_dirs] if isinstance(pack_dirs, str) else pack_dirs or []):
         get_pack(folder)
+    for file in ([intervention_files] if isinstance(intervention_files, str)
+                 else intervention_files or []):
+        load_intervention(file)
     if conditions:
         ids = conditions.split(",") if isinstance(conditions, str) else list(conditions)
         chosen = [Condition.from_id(c.strip()) for c in ids if c.strip()]

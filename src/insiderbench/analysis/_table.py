@@ -30,6 +30,13 @@ FACTOR_COLUMNS = (
     "prod",
     "eval_awareness",
     "mode",
+    # Ours, not the paper's: each ablation's level and the intervention (scenarios.levels()).
+    "agency",
+    "escalation",
+    "ceo",
+    "monitoring",
+    "intervention",
+    "monitor",
 )
 _TEXT_FACTORS = tuple(f for f in FACTOR_COLUMNS if f not in ("prod", "eval_awareness"))
 VERDICT_COLUMNS = ("gate", "check", "judge", "ours", "paper")
@@ -40,7 +47,7 @@ SUMMARY_COLUMNS = (
 _BOOL_COLUMNS = ("harmful", *VERDICT_COLUMNS, "cut_off", "truncated", "judged", "audited", "prod",
                  "eval_awareness")
 _INT_COLUMNS = ("epoch", "input_tokens", "output_tokens", "total_tokens", "judge_calls",
-                "alert_attempts")
+                "alert_attempts", "monitor_calls", "monitor_held", "monitor_held_harmful")
 _REPEATED = ("model", "task", "log", "sample_id", "condition_id", *_TEXT_FACTORS, "status",
              "rule", "awareness", "grader")
 # Fields a results row never needs; dropping them before validation keeps memory flat.
@@ -119,6 +126,9 @@ def row_of(log: EvalLog, sample: EvalSample, rule: Rule) -> dict[str, Any]:
         "cut_off": base.cut_off,
         "truncated": base.truncated,
         "alert_attempts": _alert_attempts(sample),
+        # An action monitor's tool calls reviewed, held, and held as the harmful act itself.
+        **{f"monitor_{k}": (meta.get("monitored") or {}).get(k)
+           for k in ("calls", "held", "held_harmful")},
         "judged": bool(base.judges),
         "judge_calls": len(base.judges or {}),
         "audited": base.audited,
@@ -150,7 +160,7 @@ def condition_factors(condition_id: str, metadata: dict[str, Any]) -> dict[str, 
         condition = Condition.from_id(condition_id)
     except (ConditionError, ValueError):
         return {f: metadata.get(f) for f in FACTOR_COLUMNS}
-    return {**condition.factors(), "mode": condition.mode}
+    return {**condition.factors(), "mode": condition.mode, **condition.levels()}
 
 
 def tokens(log: EvalLog, sample: EvalSample) -> dict[str, int | None]:
@@ -214,7 +224,8 @@ def row_of_columns() -> tuple[str, ...]:
         "model", "task", "log", "sample_id", "epoch", "condition_id", *FACTOR_COLUMNS,
         "status", "harmful", "rule", "reason", *VERDICT_COLUMNS, "awareness", "grader",
         "input_tokens", "output_tokens", "total_tokens", "error", "cut_off", "truncated",
-        "alert_attempts", "judged", "judge_calls", "audited",
+        "alert_attempts", "monitor_calls", "monitor_held", "monitor_held_harmful", "judged",
+        "judge_calls", "audited",
     )
 
 

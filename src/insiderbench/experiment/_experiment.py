@@ -10,8 +10,9 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from insiderbench.agent import AgenticSettings
 from insiderbench.classify import DEFAULT_AUDIT_FRACTION
-from insiderbench.experiment._grid import Grid, expand, pack_name
+from insiderbench.experiment._grid import Grid, expand, intervention_name, pack_name
 from insiderbench.scenarios import Condition, Mode
+from insiderbench.scenarios._condition import Ablation, Monitor
 
 ReasoningEffort = Literal["none", "minimal", "low", "medium", "high", "xhigh"]
 
@@ -87,6 +88,17 @@ class Experiment(BaseModel):
     # through inspect_evals. Surface-variant seeds of grids without their own.
     pack: str = "paper"
     variant_seeds: list[int] | None = Field(default=None, min_length=1)
+    # Ablation sets and interventions of grids without their own (CLI: --ablate, --intervention).
+    ablations: list[list[Ablation]] | None = Field(default=None, min_length=1)
+    interventions: list[str] | None = Field(default=None, min_length=1)
+    monitors: list[Monitor] | None = Field(default=None, min_length=1)  # CLI: --monitor
+
+    @field_validator("interventions")
+    @classmethod
+    def _known_interventions(cls, v: list[str] | None) -> list[str] | None:
+        for spec in v or []:
+            intervention_name(spec)
+        return v
 
     @field_validator("pack")
     @classmethod
@@ -154,7 +166,8 @@ class Experiment(BaseModel):
         return [self.grader] if isinstance(self.grader, str) else list(self.grader or [])
 
     def conditions(self) -> list[Condition]:
-        return expand(self.grids, self.mode, self.pack, self.variant_seeds)
+        return expand(self.grids, self.mode, self.pack, self.variant_seeds, self.ablations,
+                      self.interventions, self.monitors)  # type: ignore[arg-type]
 
     def has_agentic(self) -> bool:
         return any(c.mode == "agentic" for c in self.conditions())

@@ -97,6 +97,14 @@ def pack_dirs(experiment: Experiment) -> list[str]:
     return [str(f) for f in folders if f is not None and f.parent != SHIPPED_PACKS_DIR]
 
 
+def intervention_files(experiment: Experiment) -> list[str]:
+    """The files of the interventions the experiment's conditions name."""
+    from insiderbench.scenarios import get_intervention
+
+    names = dict.fromkeys(c.intervention for c in experiment.conditions() if c.intervention)
+    return [get_intervention(n).path for n in names]
+
+
 def experiment_tasks(experiment: Experiment) -> list[Task]:
     """One task per model under test, holding all the experiment's conditions."""
     from inspect_ai.model import get_model
@@ -115,6 +123,9 @@ def experiment_tasks(experiment: Experiment) -> list[Task]:
     folders = pack_dirs(experiment)
     if folders:
         agentic["pack_dirs"] = folders
+    files = intervention_files(experiment)
+    if files:  # likewise the interventions' files
+        agentic["intervention_files"] = files
     tasks = []
     for spec in experiment.models:
         config = generate_config(experiment, spec)
