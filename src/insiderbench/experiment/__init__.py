@@ -31,6 +31,12 @@ if TYPE_CHECKING:
         load_preset,
         preset_names,
     )
+    from insiderbench.experiment._sequential import (
+        planned_samples,
+        run_epochs,
+        sampling_text,
+        sequential_task_args,
+    )
     from insiderbench.experiment._run import (
         RunOutcome,
         experiment_tasks,
