@@ -174,6 +174,9 @@ def build_task(
         scorers += judge_scorers(judge, awareness=any(c.eval_awareness for c in conditions),
                                  graders=graders, audit_fraction=audit_fraction)
     samples = [condition_sample(c, pack, settings.inbox) for c in conditions]
+    if sequential is not None:  # each sample names the rule, so the tables can replay it
+        for sample in samples:
+            sample.metadata = {**(sample.metadata or {}), "sequential": asdict(sequential)}
     return Task(
         dataset=(SequentialSource(samples, sequential) if sequential is not None
                  else MemoryDataset(samples, name="insiderbench")),

@@ -32,10 +32,12 @@ def print_table(summary: list[Any], title: str = "Harmful-action rates (heuristi
     from rich.table import Table
 
     table = Table(title=title)
+    sequential = any(getattr(r, "stopped", None) for r in summary)
     for col in ("model", "condition", "n", "harmful", "rate", "95% CI", "errors", "unscored",
-                "no answer", "truncated"):
+                "no answer", "truncated", *(("samples", "stopped") if sequential else ())):
         table.add_column(col, justify="left" if col in ("model", "condition") else "right")
     for r in summary:
+        more = (str(r.samples or "-"), r.stopped or "-") if sequential else ()
         table.add_row(
             r.model,
             r.condition_id,
@@ -47,6 +49,7 @@ def print_table(summary: list[Any], title: str = "Harmful-action rates (heuristi
             str(r.unscored),
             str(getattr(r, "no_answer", 0)),
             str(getattr(r, "truncated", 0)),
+            *more,
         )
     Console(width=max(160, Console().width)).print(table)
 
@@ -116,7 +119,7 @@ def emit_results(rows: list[Any], *, as_json: bool, judges: Iterable[str]) -> No
                 exclude={"model", "condition_id", "conclusion"}
             )
         for row in summary:
-            obj = row.model_dump()
+            obj = row.public()
             if (row.model, row.condition_id) in by_cell:
                 obj["by_awareness"] = by_cell[(row.model, row.condition_id)]
             click.echo(json.dumps(obj))

@@ -39,7 +39,7 @@ def report(log_dir: str, out: str | None, rule: str, transcripts: int, as_json: 
                         "unreadable, named above)")
     if as_json:
         for row in summary_rows(result.summary):
-            click.echo(json.dumps(row.model_dump()))
+            click.echo(json.dumps(row.public()))
     else:
         print_table(summary_rows(result.summary), title=f"Harmful-action rates (rule: {rule})")
     click.echo(f"Report: {result.html}", err=as_json)
