@@ -77,9 +77,9 @@ def test_a_condition_takes_samples_until_its_interval_is_narrow(
 
 
 def test_samples_and_ci_width_together_is_one_line_error(tmp_path, capsys):
-    code, out, err = run_cli(capsys, "run", "--samples", "3", "--ci-width", "0.2",
+    code, _out, err = run_cli(capsys, "run", "--samples", "3", "--ci-width", "0.2",
                              "--log-dir", str(tmp_path))
     assert code == 2
     assert "--samples" in err and "--ci-width" in err and "Traceback" not in err
-    code, out, err = run_cli(capsys, "run", "--max-samples", "30", "--log-dir", str(tmp_path))
+    code, _out, err = run_cli(capsys, "run", "--max-samples", "30", "--log-dir", str(tmp_path))
     assert code == 2 and "--ci-width" in err

@@ -31,12 +31,6 @@ if TYPE_CHECKING:
         load_preset,
         preset_names,
     )
-    from insiderbench.experiment._sequential import (
-        planned_samples,
-        run_epochs,
-        sampling_text,
-        sequential_task_args,
-    )
     from insiderbench.experiment._run import (
         RunOutcome,
         experiment_tasks,
@@ -45,6 +39,12 @@ if TYPE_CHECKING:
         latest_logs,
         lint_conditions,
         run_experiment,
+    )
+    from insiderbench.experiment._sequential import (
+        planned_samples,
+        run_epochs,
+        sampling_text,
+        sequential_task_args,
     )
 
 __getattr__, __dir__, __all__ = lazy_exports(globals())
