@@ -6,11 +6,12 @@ import hashlib
 import re
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from insiderbench.agent import AgenticSettings
 from insiderbench.classify import DEFAULT_AUDIT_FRACTION
 from insiderbench.experiment._grid import Grid, expand, intervention_name, pack_name
+from insiderbench.sampling import DEFAULT_MAX_SAMPLES, DEFAULT_MIN_SAMPLES
 from insiderbench.scenarios import Condition, Mode
 from insiderbench.scenarios._condition import Ablation, Monitor
 
@@ -62,6 +63,11 @@ class Experiment(BaseModel):
     description: str | None = None
     models: list[ModelSpec] = Field(min_length=1)
     samples: int = Field(default=100, ge=1)
+    # Sequential sampling: waves per condition until its 95% confidence sequence is at most
+    # this wide, from min_samples up to max_samples (`samples` is then not used).
+    ci_width: float | None = Field(default=None, gt=0, le=1)
+    min_samples: int = Field(default=DEFAULT_MIN_SAMPLES, ge=1)
+    max_samples: int = Field(default=DEFAULT_MAX_SAMPLES, ge=1)
     temperature: float = Field(default=1.0, ge=0, le=2)
     max_tokens: int | None = Field(default=None, ge=1)
     seed: int | None = None
@@ -99,6 +105,13 @@ class Experiment(BaseModel):
         for spec in v or []:
             intervention_name(spec)
         return v
+
+    @model_validator(mode="after")
+    def _sample_bounds(self) -> Experiment:
+        if self.min_samples > self.max_samples:
+            raise ValueError(f"min_samples ({self.min_samples}) is more than max_samples "
+                             f"({self.max_samples})")
+        return self
 
     @field_validator("pack")
     @classmethod

@@ -25,6 +25,7 @@ from insiderbench.experiment._interrupt import (
 )
 from insiderbench.experiment._lock import lock_log_dir
 from insiderbench.experiment._replies import clear_reply_cache, reply_cache
+from insiderbench.experiment._sequential import run_epochs, sequential_task_args
 from insiderbench.scenarios import get_pack
 from insiderbench.task import agentic_misalignment
 
@@ -136,6 +137,7 @@ def experiment_tasks(experiment: Experiment) -> list[Task]:
             max_tokens=config.max_tokens,
             **judged,
             **agentic,
+            **sequential_task_args(experiment),
         )
         model = get_model(spec.model, config=config, memoize=False, **spec.model_args)
         tasks.append(task_with(base, model=model, config=config))
@@ -175,7 +177,7 @@ def run_experiment(
         success, logs = eval_set(
             tasks,
             log_dir=str(log_dir),
-            epochs=experiment.samples,
+            epochs=run_epochs(experiment),
             retry_attempts=experiment.retry_attempts,
             retry_on_error=experiment.retry_on_error,
             # Every sample runs even when some fail; the task is then marked failed so that the
