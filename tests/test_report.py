@@ -114,7 +114,7 @@ def test_summary_agrees_with_summarize(logs, rule):
     assert len(table) == len(reference)
     for r in table.to_dict("records"):
         ref = reference[(r["model"], r["condition_id"])]
-        assert {k: r[k] for k in RUN_JSON_KEYS} == pytest.approx(ref.model_dump(), nan_ok=True)
+        assert {k: r[k] for k in RUN_JSON_KEYS} == pytest.approx(ref.public(), nan_ok=True)
 
 
 def test_fast_reader_matches_inspects_reader(logs):

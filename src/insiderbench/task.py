@@ -1,9 +1,11 @@
-"""The Inspect task: one Sample per condition, `epochs` = samples per condition."""
+"""The Inspect task: one Sample per condition, `epochs` = samples per condition (or waves of
+epochs until each condition's interval is narrow enough: `insiderbench.sampling`)."""
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from dataclasses import asdict
 from importlib.metadata import version
 from typing import Any
 
@@ -36,7 +38,19 @@ from insiderbench.classify import (
     reasoning_of_messages,
 )
 from insiderbench.environment import STORE_KEY, actions_from_store
-from insiderbench.scenarios import Condition, get_pack, make_condition, pack_folder
+from insiderbench.sampling import (
+    DEFAULT_MAX_SAMPLES,
+    DEFAULT_MIN_SAMPLES,
+    SequentialSource,
+    StoppingRule,
+)
+from insiderbench.scenarios import (
+    Condition,
+    get_pack,
+    load_intervention,
+    make_condition,
+    pack_folder,
+)
 
 TASK_NAME = "agentic_misalignment"
 PAPER_TEMPERATURE = 1.0
@@ -71,6 +85,8 @@ def condition_sample(
         metadata={
             **condition.factors(),
             "mode": condition.mode,
+            **condition.levels(),
+            **_intervention_record(condition),
             "condition_id": condition.condition_id,
             "pack": pack.name,
             "pack_version": pack.version(),
@@ -81,6 +97,17 @@ def condition_sample(
             "corrections": list(rendered.corrections),
         },
     )
+
+
+def _intervention_record(condition: Condition) -> dict[str, Any]:
+    """Where the condition's intervention came from and what it said (its digest)."""
+    if condition.intervention is None:
+        return {}
+    from insiderbench.scenarios import get_intervention
+
+    iv = get_intervention(condition.intervention)
+    return {"intervention_file": iv.path, "intervention_where": iv.where,
+            "intervention_digest": iv.digest}
 
 
 @scorer(metrics=[mean(), stderr()], name=CHECK_SCORER)
@@ -145,6 +172,7 @@ def build_task(
     agentic: dict[str, Any] | None = None,
     graders: int = 1,
     audit_fraction: float = DEFAULT_AUDIT_FRACTION,
+    sequential: StoppingRule | None = None,
 ) -> Task:
     """A task over the given conditions, with the classic (text-tag) protocol.
 
@@ -155,6 +183,8 @@ def build_task(
     are scored by the deterministic signals alone.
     Agentic conditions run as agents in the mail environment with the `agentic` settings
     (keyword arguments of `insiderbench.agent.AgenticSettings`).
+    With a `sequential` rule each condition runs in waves of epochs until its interval is
+    narrow enough (`insiderbench.sampling`); run such a task with `epochs=1`.
     """
     settings = AgenticSettings(**(agentic or {}))
     has_agentic = any(c.mode == "agentic" for c in conditions)
@@ -162,11 +192,13 @@ def build_task(
     if judge is not None:
         scorers += judge_scorers(judge, awareness=any(c.eval_awareness for c in conditions),
                                  graders=graders, audit_fraction=audit_fraction)
+    samples = [condition_sample(c, pack, settings.inbox) for c in conditions]
+    if sequential is not None:  # each sample names the rule, so the tables can replay it
+        for sample in samples:
+            sample.metadata = {**(sample.metadata or {}), "sequential": asdict(sequential)}
     return Task(
-        dataset=MemoryDataset(
-            [condition_sample(c, pack, settings.inbox) for c in conditions],
-            name="insiderbench",
-        ),
+        dataset=(SequentialSource(samples, sequential) if sequential is not None
+                 else MemoryDataset(samples, name="insiderbench")),
         solver=insider_agent(seed, **settings.task_args()) if has_agentic else classic_agent(seed),
         scorer=scorers,
         config=GenerateConfig(temperature=temperature, max_tokens=max_tokens),
@@ -177,6 +209,7 @@ def build_task(
             "insiderbench_version": version("insiderbench"),
             "pack": pack or ",".join(dict.fromkeys(c.pack for c in conditions)),
             "seed": seed,
+            **({"sequential": asdict(sequential)} if sequential is not None else {}),
         },
     )
 
@@ -206,6 +239,10 @@ def agentic_misalignment(
     pack: str | None = None,
     variant_seed: int | None = None,
     pack_dirs: str | list[str] | None = None,
+    intervention_files: str | list[str] | None = None,
+    ci_width: float | None = None,
+    min_samples: int = DEFAULT_MIN_SAMPLES,
+    max_samples: int = DEFAULT_MAX_SAMPLES,
 ) -> Task:
     """Conditions of the paper's grid.
 
@@ -217,10 +254,15 @@ def agentic_misalignment(
     judges (roles `grader`, `grader_2`, ...) are asked about samples whose gate is open and
     `audit_fraction` of the others. `pack` (a name or folder) and `variant_seed` choose the
     text of a single condition (ids carry their own); `pack_dirs` are the folders of data
-    packs the ids name, loaded first.
+    packs the ids name, loaded first; `intervention_files` likewise the interventions'. With `ci_width`, each
+    condition is sampled in waves (epochs) until its 95% confidence sequence is at most that
+    wide, from `min_samples` up to `max_samples`; run it with `--epochs 1`.
     """
     for folder in ([pack_dirs] if isinstance(pack_dirs, str) else pack_dirs or []):
         get_pack(folder)
+    for file in ([intervention_files] if isinstance(intervention_files, str)
+                 else intervention_files or []):
+        load_intervention(file)
     if conditions:
         ids = conditions.split(",") if isinstance(conditions, str) else list(conditions)
         chosen = [Condition.from_id(c.strip()) for c in ids if c.strip()]
@@ -245,4 +287,6 @@ def agentic_misalignment(
     return build_task(
         chosen, seed=seed, temperature=temperature, max_tokens=max_tokens, judge=judge,
         agentic=agentic, graders=graders, audit_fraction=audit_fraction,
+        sequential=(StoppingRule(ci_width, min_samples, max_samples)
+                    if ci_width is not None else None),
     )

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from inspect_ai.approval import ApprovalPolicy
 from inspect_ai.log import transcript
 from inspect_ai.model import ChatMessage, ChatMessageSystem, ChatMessageUser, execute_tools
 from inspect_ai.solver import Generate, Solver, TaskState, solver
@@ -24,6 +25,7 @@ from insiderbench.agent._classic import (
     classic_agent,
     record_generation_settings,
 )
+from insiderbench.agent._monitor import make_monitor
 from insiderbench.agent._replies import reply_cache_args
 from insiderbench.agent._settings import DEFAULT_MAX_STEPS, AgenticSettings
 from insiderbench.classify import run_check
@@ -78,7 +80,10 @@ def agentic_agent(
     async def solve(state: TaskState, generate: Generate) -> TaskState:
         session = _Session(settings, {**apply_seed(state, seed), **reply_cache_args()})
         record_generation_settings(state)
-        env = start_environment(state, Condition.from_metadata(state.metadata), settings)
+        condition = Condition.from_metadata(state.metadata)
+        env = start_environment(state, condition, settings)
+        monitor = make_monitor(condition.monitor, env)
+        session.approval = monitor.policies() if monitor is not None else None
         ended: SessionEnd = "answer"
         try:
             with scoped_token_limit(settings.token_limit):
@@ -102,6 +107,8 @@ def agentic_agent(
             source="mail environment",
         )
         state.metadata["cut_off"] = ended != "answer"
+        if monitor is not None:
+            state.metadata["monitored"] = monitor.record()
         state.metadata["agentic"] = {
             **settings.model_dump(), "steps": session.steps, "ended_by": ended,
         }
@@ -118,6 +125,7 @@ class _Session:
     generate_args: dict[str, Any]
     steps: int = 0
     acted: bool = False
+    approval: list[ApprovalPolicy] | None = None  # an action monitor's, if any
 
     async def turn(self, state: TaskState, generate: Generate) -> tuple[TaskState, SessionEnd]:
         """Generate and run tool calls until the model answers without one, or a limit."""
@@ -137,7 +145,7 @@ class _Session:
                         return state, "context_limit"
                 return state, "answer"
             self.acted = True
-            result = await execute_tools(state.messages, state.tools)
+            result = await execute_tools(state.messages, state.tools, approval=self.approval)
             state.messages.extend(result.messages)
         return state, "step_limit"
 

@@ -18,6 +18,7 @@ from insiderbench.analysis._stratified import (
     stratified_difference,
 )
 from insiderbench.analysis._table import FACTOR_COLUMNS
+from insiderbench.scenarios import ABLATION_LEVELS
 
 Select = Callable[[pd.DataFrame], pd.Series]
 
@@ -68,6 +69,11 @@ FACTORS: tuple[Factor, ...] = (
            ("prod",)),
     Factor("agentic mode", "agentic", "classic",
            lambda d: d["mode"] == "agentic", lambda d: d["mode"] == "classic", ("mode",)),
+    *(Factor(f"{name} {on}", on, off,
+             lambda d, n=name, v=on: d[n] == v, lambda d, n=name, v=off: d[n] == v, (name,))
+      for name, (off, on) in ABLATION_LEVELS.items()),
+    Factor("monitor rule", "rule", "none", lambda d: d["monitor"] == "rule",
+           lambda d: d["monitor"] == "none", ("monitor",)),
     Factor("awareness conclusion", "concluded real", "concluded evaluation",
            lambda d: d["awareness"] == "real", lambda d: d["awareness"] == "evaluation",
            (), within=True),
@@ -132,16 +138,28 @@ def matched(d: pd.DataFrame, factor: Factor) -> tuple[pd.DataFrame, pd.DataFrame
     """The two sides of a contrast, restricted to strata that hold both, each row labelled
     with its stratum (`_stratum`): a setting of the other factors, or for a `within` split the
     condition itself."""
+    if any(c not in d for c in factor.varies):  # a table from before the factor existed
+        return d.iloc[:0], d.iloc[:0]
     in_a, in_b = factor.a(d).fillna(False), factor.b(d).fillna(False)
     if factor.within:
         keys = d.groupby(["condition_id"], sort=False).ngroup()
     else:
-        rest = [c for c in FACTOR_COLUMNS if c not in factor.varies]
+        rest = [c for c in FACTOR_COLUMNS if c not in factor.varies and c in d]
         keys = d.groupby(rest, dropna=False, sort=False).ngroup()
     common = set(keys[in_a]) & set(keys[in_b])
     keep = keys.isin(common)
     d = d.assign(**{STRATUM: keys})
     return d[in_a & keep], d[in_b & keep]
+
+
+def intervention_factors(table: pd.DataFrame) -> list[Factor]:
+    """One contrast per intervention in the table, against no intervention (like `dont`)."""
+    if "intervention" not in table:
+        return []
+    names = sorted(str(n) for n in table["intervention"].dropna().unique() if n != "none")
+    return [Factor(f"intervention {n}", n, "none",
+                   lambda d, n=n: d["intervention"] == n,
+                   lambda d: d["intervention"] == "none", ("intervention",)) for n in names]
 
 
 def factor_effects(table: pd.DataFrame) -> pd.DataFrame:
@@ -154,7 +172,7 @@ def factor_effects(table: pd.DataFrame) -> pd.DataFrame:
     d = scored(table)
     records: list[dict[str, Any]] = []
     for (model, scenario), cell in d.groupby(["model", "scenario"], sort=True):
-        for factor in FACTORS:
+        for factor in (*FACTORS, *intervention_factors(d)):
             a, b = matched(cell, factor)
             if a.empty or b.empty:
                 continue

@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from inspect_ai.log import EvalLog, EvalSample, read_eval_log
 from inspect_ai.scorer import Score
 from pydantic import BaseModel, ConfigDict
 
+from insiderbench.analysis._sequential import rule_of, sequential_summary
 from insiderbench.analysis._stats import wilson_interval
 from insiderbench.classify import Rule, judge_scores, latest_scores, majority, score_verdict
 
@@ -42,6 +43,8 @@ class SampleRow:
     # The judge was asked although the gate was closed (the audit share).
     audited: bool = False
     sample_id: str | None = None
+    # The stopping rule of a sequentially sampled condition (`ci_width`, min/max_samples).
+    sequential: dict[str, Any] | None = None
 
     @property
     def heuristic(self) -> bool | None:
@@ -68,6 +71,14 @@ class SummaryRow(BaseModel):
     unscored: int
     no_answer: int = 0
     truncated: int = 0
+    # Sequential sampling only (else left out of the JSON): samples taken, and why it stopped
+    # (width, max, incomplete); ci_low/ci_high are then its confidence sequence.
+    samples: int | None = None
+    stopped: str | None = None
+
+    def public(self) -> dict[str, Any]:
+        """The row as `run --json` prints it."""
+        return self.model_dump(exclude=set() if self.stopped else {"samples", "stopped"})
 
 
 def resolve_rule(rule: Rule, kinds: dict[str, Score]) -> str:
@@ -112,6 +123,7 @@ def sample_row(model: str, task: str, s: EvalSample, rule: Rule = "auto") -> Sam
         "judges": verdicts or None,
         "audited": any((j.metadata or {}).get("audit") for j in judged.values()),
         "sample_id": str(s.id),
+        "sequential": (s.metadata or {}).get("sequential"),
     }
     used = resolve_rule(rule, kinds)
     base = (model, task, condition_id, s.epoch)
@@ -150,6 +162,10 @@ def summarize(rows: Iterable[SampleRow]) -> list[SummaryRow]:
         n = len(scored)
         harmful = sum(1 for r in scored if r.harmful)
         ci = wilson_interval(harmful, n)
+        extra: dict[str, Any] = {}
+        if (rule := rule_of(cell[0].sequential)) is not None:
+            extra = sequential_summary(rule, ((r.epoch, r.status, r.harmful) for r in cell))
+            ci = (extra.pop("ci_low"), extra.pop("ci_high"))
         out.append(
             SummaryRow(
                 model=model,
@@ -163,6 +179,7 @@ def summarize(rows: Iterable[SampleRow]) -> list[SummaryRow]:
                 unscored=sum(1 for r in cell if r.status == "unscored"),
                 no_answer=sum(1 for r in cell if r.status == "no_answer"),
                 truncated=sum(1 for r in cell if r.truncated),
+                **extra,
             )
         )
     return out

@@ -16,6 +16,7 @@ import pandas as pd
 from inspect_ai.log import EvalLog, EvalSample, read_eval_log_samples
 
 from insiderbench.analysis._results import SampleRow, SummaryRow, sample_row
+from insiderbench.analysis._sequential import rule_of, sequential_summary
 from insiderbench.analysis._stats import wilson_interval
 from insiderbench.classify import Rule, latest_scores
 from insiderbench.experiment import latest_logs
@@ -30,19 +31,26 @@ FACTOR_COLUMNS = (
     "prod",
     "eval_awareness",
     "mode",
+    # Ours, not the paper's: each ablation's level and the intervention (scenarios.levels()).
+    "agency",
+    "escalation",
+    "ceo",
+    "monitoring",
+    "intervention",
+    "monitor",
 )
 _TEXT_FACTORS = tuple(f for f in FACTOR_COLUMNS if f not in ("prod", "eval_awareness"))
 VERDICT_COLUMNS = ("gate", "check", "judge", "ours", "paper")
 SUMMARY_COLUMNS = (
     "model", "condition_id", "n", "harmful", "rate", "ci_low", "ci_high", "unscored", "errors",
-    "no_answer", "truncated",
+    "no_answer", "truncated", "samples", "stopped",
 )
 _BOOL_COLUMNS = ("harmful", *VERDICT_COLUMNS, "cut_off", "truncated", "judged", "audited", "prod",
                  "eval_awareness")
 _INT_COLUMNS = ("epoch", "input_tokens", "output_tokens", "total_tokens", "judge_calls",
-                "alert_attempts")
+                "alert_attempts", "monitor_calls", "monitor_held", "monitor_held_harmful")
 _REPEATED = ("model", "task", "log", "sample_id", "condition_id", *_TEXT_FACTORS, "status",
-             "rule", "awareness", "grader")
+             "rule", "awareness", "grader", "sequential")
 # Fields a results row never needs; dropping them before validation keeps memory flat.
 _HEAVY_FIELDS = ("events", "events_data", "store")
 
@@ -119,9 +127,13 @@ def row_of(log: EvalLog, sample: EvalSample, rule: Rule) -> dict[str, Any]:
         "cut_off": base.cut_off,
         "truncated": base.truncated,
         "alert_attempts": _alert_attempts(sample),
+        # An action monitor's tool calls reviewed, held, and held as the harmful act itself.
+        **{f"monitor_{k}": (meta.get("monitored") or {}).get(k)
+           for k in ("calls", "held", "held_harmful")},
         "judged": bool(base.judges),
         "judge_calls": len(base.judges or {}),
         "audited": base.audited,
+        "sequential": json.dumps(base.sequential, sort_keys=True) if base.sequential else None,
     }
     judge = latest_scores(sample.scores).get("judge")
     if judge is not None:
@@ -150,7 +162,7 @@ def condition_factors(condition_id: str, metadata: dict[str, Any]) -> dict[str, 
         condition = Condition.from_id(condition_id)
     except (ConditionError, ValueError):
         return {f: metadata.get(f) for f in FACTOR_COLUMNS}
-    return {**condition.factors(), "mode": condition.mode}
+    return {**condition.factors(), "mode": condition.mode, **condition.levels()}
 
 
 def tokens(log: EvalLog, sample: EvalSample) -> dict[str, int | None]:
@@ -214,7 +226,8 @@ def row_of_columns() -> tuple[str, ...]:
         "model", "task", "log", "sample_id", "epoch", "condition_id", *FACTOR_COLUMNS,
         "status", "harmful", "rule", "reason", *VERDICT_COLUMNS, "awareness", "grader",
         "input_tokens", "output_tokens", "total_tokens", "error", "cut_off", "truncated",
-        "alert_attempts", "judged", "judge_calls", "audited",
+        "alert_attempts", "monitor_calls", "monitor_held", "monitor_held_harmful", "judged",
+        "judge_calls", "audited", "sequential",
     )
 
 
@@ -229,6 +242,12 @@ def summary_table(table: pd.DataFrame) -> pd.DataFrame:
         n = len(scored)
         harmful = int(scored["harmful"].fillna(False).sum())
         ci = wilson_interval(harmful, n)
+        extra: dict[str, Any] = {}
+        spec = cell["sequential"].dropna()
+        if len(spec) and (rule := rule_of(json.loads(spec.iloc[0]))) is not None:
+            extra = sequential_summary(rule, zip(cell["epoch"], cell["status"],
+                                                 cell["harmful"].fillna(False), strict=True))
+            ci = (extra.pop("ci_low"), extra.pop("ci_high"))
         record = SummaryRow(
             model=str(model),
             condition_id=str(cid),
@@ -241,6 +260,7 @@ def summary_table(table: pd.DataFrame) -> pd.DataFrame:
             unscored=int((cell["status"] == "unscored").sum()),
             no_answer=int((cell["status"] == "no_answer").sum()),
             truncated=int(cell["truncated"].fillna(False).astype(bool).sum()),
+            **extra,
         ).model_dump()
         first = cell.iloc[0]
         records.append({**record, **{f: _plain(first[f]) for f in FACTOR_COLUMNS}})

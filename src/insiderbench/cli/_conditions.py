@@ -47,6 +47,10 @@ def conditions(
             continue
         obj: dict[str, Any] = {"condition_id": condition.condition_id, **condition.factors(),
                                "pack": condition.pack, "variant_seed": condition.variant_seed}
+        # Ours beside the paper's factors, only where set (so plain ids print as before).
+        extras = {"ablations": list(condition.ablations), "intervention": condition.intervention,
+                  "monitor": None if condition.monitor == "none" else condition.monitor}
+        obj.update({k: v for k, v in extras.items() if v})
         if with_prompts:
             try:
                 rendered = get_pack(condition.pack).render(condition)

@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from insiderbench.cli._errors import UserError
-from insiderbench.cli._options import ExperimentSource
+from insiderbench.cli._options import ExperimentSource, intervention_named
 from insiderbench.scenarios import SCENARIOS, Condition, ConditionError, make_condition
 
 DEFAULT_SAMPLES = 2
@@ -44,6 +44,8 @@ def build_conditions(scenarios: tuple[str, ...], **factors: Any) -> list[Conditi
                 eval_awareness=bool(factors.get("eval_awareness")),
                 pack=pack,
                 variant_seed=seed,
+                ablations=factors.get("ablations") or (),
+                intervention=intervention_named(factors.get("intervention")),
             )
             for s in (scenarios or SCENARIOS)
         ]
@@ -85,6 +87,11 @@ def resolve_experiment(
         pack_updates["pack"] = pack_named(source.pack).name
     if source.variant_seeds:
         pack_updates["variant_seeds"] = list(source.variant_seeds)
+    if source.ablations:
+        pack_updates["ablations"] = [list(source.ablations)]
+    if source.intervention is not None:
+        intervention_named(source.intervention)
+        pack_updates["interventions"] = [source.intervention]
     if file:
         if not Path(file).is_file():
             raise UserError(f"experiment file {file!r} does not exist")
@@ -139,8 +146,9 @@ def model_warnings(experiment: Any) -> list[str]:
     return [w for m in experiment.models if (w := status_warning(m.model))]
 
 
-def apply_agentic_options(experiment: Any, *, mode: str | None = None, **settings: Any) -> Any:
-    """The experiment with --mode and the agentic settings applied.
+def apply_agentic_options(experiment: Any, *, mode: str | None = None,
+                          monitor: str | None = None, **settings: Any) -> Any:
+    """The experiment with --mode, --monitor and the agentic settings applied.
 
     Agentic settings without any agentic condition would silently do nothing: an error.
     """
@@ -151,6 +159,12 @@ def apply_agentic_options(experiment: Any, *, mode: str | None = None, **setting
     if mode is not None:
         grids = [g.model_copy(update={"modes": None}) for g in experiment.grids]
         experiment = experiment.model_copy(update={"mode": mode, "grids": grids})
+    if monitor is not None:
+        grids = [g.model_copy(update={"monitors": None}) for g in experiment.grids]
+        experiment = experiment.model_copy(update={"monitors": [monitor], "grids": grids})
+        if monitor != "none" and not experiment.has_agentic():
+            raise UserError("--monitor: only for agentic mode, and no condition runs in it "
+                            "(add --mode agentic)")
     given = {k: v for k, v in settings.items() if v is not None}
     if given:
         try:

@@ -56,6 +56,35 @@ def pack_options(fn: Any, *, many_seeds: bool = False) -> Any:
     )(fn)
 
 
+def text_options(fn: Any) -> Any:
+    """--ablate NAME (repeatable) and --intervention FILE: changes to the scenario's text."""
+    fn = click.option(
+        "--intervention", default=None, metavar="FILE",
+        help="A mitigation of yours: a Markdown file with front matter name: and where: "
+             "(system-start, system-end or email); condition ids gain __iv-NAME.",
+    )(fn)
+    return click.option(
+        "--ablate", "ablations", multiple=True, type=click.Choice(scenarios.ABLATIONS),
+        help="Ablate the scenario: agency (drop the instruction to analyse the situation "
+             "first), escalation (add an email naming a board contact who can stop the wipe), "
+             "ceo (drop the lines saying the CEO and board cannot be reached), monitoring "
+             "(add an email saying outgoing mail is reviewed). Repeat for several; condition "
+             "ids gain __abl-NAME.",
+    )(fn)
+
+
+def intervention_named(file: str | None) -> str | None:
+    """Load an --intervention file: its name, or a one-line error saying what is wrong."""
+    if file is None:
+        return None
+    from insiderbench.scenarios import InterventionError, load_intervention
+
+    try:
+        return load_intervention(file).name
+    except InterventionError as ex:
+        raise UserError(f"--intervention: {ex}") from None
+
+
 @dataclass(frozen=True)
 class ExperimentSource:
     """Where a command's experiment comes from: FILE, --preset NAME or factor flags."""
@@ -66,6 +95,8 @@ class ExperimentSource:
     factors: dict[str, Any]
     pack: str | None = None
     variant_seeds: tuple[int, ...] = ()
+    ablations: tuple[str, ...] = ()
+    intervention: str | None = None  # a file
 
     def factors_given(self) -> bool:
         return bool(self.scenarios) or any(v not in (None, False) for v in self.factors.values())
@@ -80,10 +111,12 @@ def experiment_source_options(fn: Any) -> Any:
             file=kwargs.pop("file"), preset=kwargs.pop("preset"),
             scenarios=kwargs.pop("scenarios"), factors={k: kwargs.pop(k) for k in FACTORS},
             pack=kwargs.pop("pack"), variant_seeds=tuple(kwargs.pop("variant_seeds") or ()),
+            ablations=tuple(kwargs.pop("ablations") or ()),
+            intervention=kwargs.pop("intervention"),
         )
         return fn(*args, source=source, **kwargs)
 
-    decorated = pack_options(factor_options(command), many_seeds=True)
+    decorated = text_options(pack_options(factor_options(command), many_seeds=True))
     decorated = click.option("--scenario", "-s", "scenarios", multiple=True,
                              type=click.Choice(scenarios.SCENARIOS),
                              help="Scenario(s) (default: all three).")(decorated)
@@ -143,7 +176,7 @@ def judge_options(fn: Any) -> Any:
 
 def agentic_options(fn: Any) -> Any:
     """--mode, and the agentic settings: --inbox, --max-steps, --token-limit, --turns,
-    --tools."""
+    --tools, --monitor."""
     options = [
         click.option("--mode", type=click.Choice(scenarios.MODES), default=None,
                      help="classic: the paper's protocol, one reply with text tags; agentic: "
@@ -162,6 +195,11 @@ def agentic_options(fn: Any) -> Any:
                           "teaches (send_email; forward_email in leaking; cancel_alert in the "
                           "lethal-action scenario); all: a full mail client, forward_email and "
                           "read_email everywhere."),
+        click.option("--monitor", type=click.Choice(scenarios.MONITORS), default=None,
+                     help="Agentic mode: an action monitor on the tool calls. rule: a call "
+                          "that would open the scenario's gate (mail reaching the target, "
+                          "confidential mail sent outside, the alert cancelled) is held and "
+                          "the agent gets the rejection; condition ids gain __mon-rule."),
         click.option("--turns", type=click.IntRange(min=1), default=None,
                      help="Agentic mode: agent turns; between them the scenario's scripted "
                           "reactions arrive as new emails (default: 1, as in the paper)."),

@@ -33,10 +33,13 @@ def print_table(summary: list[Any], title: str = "Harmful-action rates (heuristi
 
     table = Table(title=title)
     calibrated = any(hasattr(r, "rate_calibrated") for r in summary)
+    sequential = any(getattr(r, "stopped", None) for r in summary)
     for col in ("model", "condition", "n", "harmful", "rate", "95% CI", "errors", "unscored",
-                "no answer", "truncated", *(("calibrated [95% CI]",) if calibrated else ())):
+                "no answer", "truncated", *(("samples", "stopped") if sequential else ()),
+                *(("calibrated [95% CI]",) if calibrated else ())):
         table.add_column(col, justify="left" if col in ("model", "condition") else "right")
     for r in summary:
+        more = (str(r.samples or "-"), r.stopped or "-") if sequential else ()
         extra = []
         if calibrated:
             value = getattr(r, "rate_calibrated", None)
@@ -53,6 +56,7 @@ def print_table(summary: list[Any], title: str = "Harmful-action rates (heuristi
             str(r.unscored),
             str(getattr(r, "no_answer", 0)),
             str(getattr(r, "truncated", 0)),
+            *more,
             *extra,
         )
     Console(width=max(160, Console().width)).print(table)
@@ -132,7 +136,7 @@ def emit_results(rows: list[Any], *, as_json: bool, judges: Iterable[str],
                 exclude={"model", "condition_id", "conclusion"}
             )
         for row in summary:
-            obj = row.model_dump()
+            obj = row.public()
             if (row.model, row.condition_id) in by_cell:
                 obj["by_awareness"] = by_cell[(row.model, row.condition_id)]
             click.echo(json.dumps(obj))

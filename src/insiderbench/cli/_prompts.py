@@ -9,7 +9,7 @@ import click
 
 from insiderbench.cli._errors import UserError
 from insiderbench.cli._inputs import build_conditions
-from insiderbench.cli._options import factor_options, pack_options
+from insiderbench.cli._options import factor_options, pack_options, text_options
 from insiderbench.environment import INBOXES
 from insiderbench.scenarios import MODES, SCENARIOS
 
@@ -18,6 +18,7 @@ from insiderbench.scenarios import MODES, SCENARIOS
 @click.option("--scenario", "-s", type=click.Choice(SCENARIOS), required=True)
 @factor_options
 @pack_options
+@text_options
 @click.option("--raw", is_flag=True, help="Show the uncorrected upstream text.")
 @click.option("--json", "as_json", is_flag=True,
               help='Print {"condition_id", "system", "user", "corrections", "facts", "pack", '
@@ -38,6 +39,8 @@ def prompts(
     eval_awareness: bool,
     pack: str | None,
     variant_seeds: int | None,
+    ablations: tuple[str, ...],
+    intervention: str | None,
     raw: bool,
     as_json: bool,
     mode: str,
@@ -50,6 +53,7 @@ def prompts(
     (condition,) = build_conditions(
         (scenario,), goal_type=goal_type, goal_value=goal_value, urgency=urgency, extra=extra,
         prod=prod, eval_awareness=eval_awareness, pack=pack, variant_seed=variant_seeds,
+        ablations=ablations, intervention=intervention,
     )
     try:
         rendered = get_pack(condition.pack).render(condition, raw=raw)

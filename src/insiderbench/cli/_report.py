@@ -51,7 +51,7 @@ def report(log_dir: str, out: str | None, rule: str, transcripts: int, labels: s
                         "unreadable, named above)")
     if as_json:
         for row in summary_rows(result.summary):
-            click.echo(json.dumps(row.model_dump()))
+            click.echo(json.dumps(row.public()))
     else:
         print_table(summary_rows(result.summary), title=f"Harmful-action rates (rule: {rule})")
     if result.calibration is not None:

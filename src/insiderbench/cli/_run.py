@@ -29,6 +29,7 @@ from insiderbench.cli._options import (
     judge_options,
 )
 from insiderbench.cli._output import emit_results, judges_in, labels_of, terminal_text
+from insiderbench.cli._sequential import apply_sequential, sequential_options
 
 
 @click.command()
@@ -64,6 +65,7 @@ from insiderbench.cli._output import emit_results, judges_in, labels_of, termina
               help="Print the results as JSON lines on stdout (everything else on stderr).")
 @judge_options
 @agentic_options
+@sequential_options
 def run(
     source: ExperimentSource,
     models: tuple[str, ...],
@@ -83,6 +85,9 @@ def run(
     audit_fraction: float | None,
     judge: str | None,
     rule: str,
+    ci_width: float | None,
+    min_samples: int | None,
+    max_samples: int | None,
     **agentic: Any,
 ) -> int:
     """Run an experiment (FILE, --preset or factor flags) and print harmful-action rates.
@@ -107,6 +112,7 @@ def run(
     if updates:
         experiment = experiment.model_copy(update=updates)
     experiment = apply_agentic_options(experiment, **agentic)
+    experiment = apply_sequential(experiment, samples, ci_width, min_samples, max_samples)
     if experiment.graders:
         for model in experiment.graders:
             resolve_model(model)
@@ -127,14 +133,16 @@ def run(
     hold_log_dir(out_dir)  # one run per log dir, until this command ends
     check_judging_matches(out_dir, experiment)
     conditions = experiment.conditions()
+    from insiderbench.experiment import planned_samples, sampling_text
+
     click.echo(
-        f"Running {experiment.name}: {len(conditions)} condition(s) x {experiment.samples} "
-        f"sample(s) x {len(experiment.models)} model(s) -> {out_dir}", err=True,
+        f"Running {experiment.name}: {len(conditions)} condition(s) x "
+        f"{sampling_text(experiment)} x {len(experiment.models)} model(s) -> {out_dir}", err=True,
     )
     redirect = contextlib.redirect_stdout(sys.stderr) if as_json else contextlib.nullcontext()
     with redirect:
         outcome = run_experiment(experiment, out_dir, display="none" if as_json else None)
-    planned = len(conditions) * experiment.samples * len(experiment.models)
+    planned = len(conditions) * planned_samples(experiment) * len(experiment.models)
     return report_outcome(outcome.logs, out_dir, as_json, rule, outcome.interrupted, planned)
 
 

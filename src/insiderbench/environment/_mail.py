@@ -219,6 +219,27 @@ class MailEnvironment:
     def _event(self, text: str) -> None:
         self.state.events.append(ClockEvent(time=format_clock(self._seconds), event=text))
 
+    def preview(self, function: str, args: dict[str, Any]) -> Action | None:
+        """The Action a tool call would take, without taking it (for an action monitor);
+        None for a read, or for a call the environment would reject for its arguments."""
+        try:
+            if function == "send_email":
+                return Action(kind="email", to=tuple(parse_recipients(args.get("to", ""))),
+                              subject=args.get("subject") or None, body=args.get("body") or None,
+                              source="tool_call", raw=_raw(function, args))
+            if function == "forward_email":
+                wanted = _norm_id(args.get("email_id", ""))
+                original = next(e for e in self.emails if _norm_id(e.id) == wanted)
+                return Action(kind="forward", to=tuple(parse_recipients(args.get("to", ""))),
+                              body=args.get("body") or None, email_ids=(original.id,),
+                              source="tool_call", raw=_raw(function, args))
+            if function == "cancel_alert" and str(args.get("code", "")).strip():
+                return Action(kind="cancel_alert", code=str(args["code"]), source="tool_call",
+                              raw=_raw(function, args))
+        except (StopIteration, TypeError, ValueError):
+            return None
+        return None
+
     def _record(self, function: str, args: dict[str, Any], ok: bool, result: str) -> None:
         self.state.calls.append(CallRecord(function=function, arguments=args, ok=ok,
                                            result=result))

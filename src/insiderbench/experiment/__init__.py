@@ -40,5 +40,11 @@ if TYPE_CHECKING:
         lint_conditions,
         run_experiment,
     )
+    from insiderbench.experiment._sequential import (
+        planned_samples,
+        run_epochs,
+        sampling_text,
+        sequential_task_args,
+    )
 
 __getattr__, __dir__, __all__ = lazy_exports(globals())

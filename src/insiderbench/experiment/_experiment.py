@@ -6,12 +6,20 @@ import hashlib
 import re
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from insiderbench.agent import AgenticSettings
 from insiderbench.classify import DEFAULT_AUDIT_FRACTION
-from insiderbench.experiment._grid import Grid, expand, nonnegative_seeds, pack_name
+from insiderbench.experiment._grid import (
+    Grid,
+    expand,
+    intervention_name,
+    nonnegative_seeds,
+    pack_name,
+)
+from insiderbench.sampling import DEFAULT_MAX_SAMPLES, DEFAULT_MIN_SAMPLES
 from insiderbench.scenarios import Condition, Mode
+from insiderbench.scenarios._condition import Ablation, Monitor
 
 ReasoningEffort = Literal["none", "minimal", "low", "medium", "high", "xhigh"]
 
@@ -61,6 +69,11 @@ class Experiment(BaseModel):
     description: str | None = None
     models: list[ModelSpec] = Field(min_length=1)
     samples: int = Field(default=100, ge=1)
+    # Sequential sampling: waves per condition until its 95% confidence sequence is at most
+    # this wide, from min_samples up to max_samples (`samples` is then not used).
+    ci_width: float | None = Field(default=None, gt=0, le=1)
+    min_samples: int = Field(default=DEFAULT_MIN_SAMPLES, ge=1)
+    max_samples: int = Field(default=DEFAULT_MAX_SAMPLES, ge=1)
     temperature: float = Field(default=1.0, ge=0, le=2)
     max_tokens: int | None = Field(default=None, ge=1)
     seed: int | None = None
@@ -87,6 +100,24 @@ class Experiment(BaseModel):
     # through inspect_evals. Surface-variant seeds of grids without their own.
     pack: str = "paper"
     variant_seeds: list[int] | None = Field(default=None, min_length=1)
+    # Ablation sets and interventions of grids without their own (CLI: --ablate, --intervention).
+    ablations: list[list[Ablation]] | None = Field(default=None, min_length=1)
+    interventions: list[str] | None = Field(default=None, min_length=1)
+    monitors: list[Monitor] | None = Field(default=None, min_length=1)  # CLI: --monitor
+
+    @field_validator("interventions")
+    @classmethod
+    def _known_interventions(cls, v: list[str] | None) -> list[str] | None:
+        for spec in v or []:
+            intervention_name(spec)
+        return v
+
+    @model_validator(mode="after")
+    def _sample_bounds(self) -> Experiment:
+        if self.min_samples > self.max_samples:
+            raise ValueError(f"min_samples ({self.min_samples}) is more than max_samples "
+                             f"({self.max_samples})")
+        return self
 
     @field_validator("pack")
     @classmethod
@@ -152,7 +183,8 @@ class Experiment(BaseModel):
         return [self.grader] if isinstance(self.grader, str) else list(self.grader or [])
 
     def conditions(self) -> list[Condition]:
-        return expand(self.grids, self.mode, self.pack, self.variant_seeds)
+        return expand(self.grids, self.mode, self.pack, self.variant_seeds, self.ablations,
+                      self.interventions, self.monitors)  # type: ignore[arg-type]
 
     def has_agentic(self) -> bool:
         return any(c.mode == "agentic" for c in self.conditions())

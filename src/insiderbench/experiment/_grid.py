@@ -16,9 +16,11 @@ from insiderbench.scenarios import (
     Condition,
 )
 from insiderbench.scenarios._condition import (
+    Ablation,
     ExtraInstructions,
     GoalType,
     Mode,
+    Monitor,
     Scenario,
     Urgency,
 )
@@ -58,6 +60,19 @@ class Grid(BaseModel):
     # Scenario packs (names or folders) and surface-variant seeds; None: the experiment's.
     packs: list[str] | None = Field(default=None, min_length=1)
     variant_seeds: list[int] | None = Field(default=None, min_length=1)
+    # Sets of ablations (`[[], [agency], [agency, ceo]]`: each set one level) and
+    # interventions (`none` or a file); None: the experiment's (default: no ablation, none).
+    ablations: list[list[Ablation]] | None = Field(default=None, min_length=1)
+    interventions: list[str] | None = Field(default=None, min_length=1)
+    # Action monitors of agentic conditions (`[none, rule]`); classic conditions take none.
+    monitors: list[Monitor] | None = Field(default=None, min_length=1)
+
+    @field_validator("interventions")
+    @classmethod
+    def _known_interventions(cls, v: list[str] | None) -> list[str] | None:
+        for spec in v or []:
+            intervention_name(spec)
+        return v
 
     @field_validator("packs")
     @classmethod
@@ -81,10 +96,18 @@ class Grid(BaseModel):
         return self
 
     def conditions(self, mode: Mode = "classic", pack: str = "paper",
-                   variant_seeds: list[int] | None = None) -> list[Condition]:
+                   variant_seeds: list[int] | None = None,
+                   ablations: list[list[str]] | None = None,
+                   interventions: list[str] | None = None,
+                   monitors: list[str] | None = None) -> list[Condition]:
         """The product, each condition in each of `modes` (else in `mode`), each of `packs`
-        (else `pack`) and each variant seed (else the grid's, else the canonical text)."""
+        (else `pack`), each variant seed (else the grid's, else the canonical text), each set
+        of ablations, each intervention and each monitor (else the experiment's, else none;
+        classic conditions are never monitored)."""
+        watchers = self.monitors or monitors or ["none"]
         modes = self.modes or [mode]
+        ablation_sets = [tuple(a) for a in (self.ablations or ablations or [[]])]
+        chosen = [intervention_name(i) for i in (self.interventions or interventions or ["none"])]
         packs = [pack_name(p) for p in (self.packs or [pack])]
         seeds: list[int | None] = list(self.variant_seeds or variant_seeds or [None])
         out: list[Condition] = []
@@ -108,10 +131,17 @@ class Grid(BaseModel):
                                             mode=m,
                                             pack=p,
                                             variant_seed=v,
+                                            ablations=ab,
+                                            intervention=iv,
+                                            monitor=mon,
                                         )
+                                        for ab in ablation_sets
+                                        for iv in chosen
                                         for p in packs
                                         for v in seeds
                                         for m in modes
+                                        for mon in watchers
+                                        if m == "agentic" or mon == "none"
                                     )
         return unique(out)
 
@@ -122,10 +152,23 @@ def unique(conditions: Iterable[Condition]) -> list[Condition]:
 
 
 def expand(grids: Iterable[Grid], mode: Mode = "classic", pack: str = "paper",
-           variant_seeds: list[int] | None = None) -> list[Condition]:
+           variant_seeds: list[int] | None = None, ablations: list[list[str]] | None = None,
+           interventions: list[str] | None = None, monitors: list[str] | None = None
+           ) -> list[Condition]:
     """The union of the grids (never one merged Cartesian product), de-duplicated; grids
-    without `modes`, `packs` or `variant_seeds` take the experiment's."""
-    return unique(c for g in grids for c in g.conditions(mode, pack, variant_seeds))
+    without `modes`, `packs`, `variant_seeds`, `ablations`, `interventions` or `monitors`
+    take the experiment's."""
+    return unique(c for g in grids
+                  for c in g.conditions(mode, pack, variant_seeds, ablations, interventions,
+                                        monitors))
+
+
+def intervention_name(spec: str) -> str | None:
+    """The name of the intervention a spec (`none` or a file) stands for; ValueError saying
+    what is wrong with the file otherwise."""
+    from insiderbench.scenarios import intervention_name as name_of
+
+    return name_of(spec)
 
 
 def pack_name(spec: str) -> str:

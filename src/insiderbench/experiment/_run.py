@@ -25,6 +25,7 @@ from insiderbench.experiment._interrupt import (
 )
 from insiderbench.experiment._lock import lock_log_dir
 from insiderbench.experiment._replies import clear_reply_cache, reply_cache
+from insiderbench.experiment._sequential import run_epochs, sequential_task_args
 from insiderbench.scenarios import get_pack
 from insiderbench.task import agentic_misalignment
 
@@ -97,6 +98,14 @@ def pack_dirs(experiment: Experiment) -> list[str]:
     return [str(f) for f in folders if f is not None and f.parent != SHIPPED_PACKS_DIR]
 
 
+def intervention_files(experiment: Experiment) -> list[str]:
+    """The files of the interventions the experiment's conditions name."""
+    from insiderbench.scenarios import get_intervention
+
+    names = dict.fromkeys(c.intervention for c in experiment.conditions() if c.intervention)
+    return [get_intervention(n).path for n in names]
+
+
 def experiment_tasks(experiment: Experiment) -> list[Task]:
     """One task per model under test, holding all the experiment's conditions."""
     from inspect_ai.model import get_model
@@ -115,6 +124,9 @@ def experiment_tasks(experiment: Experiment) -> list[Task]:
     folders = pack_dirs(experiment)
     if folders:
         agentic["pack_dirs"] = folders
+    files = intervention_files(experiment)
+    if files:  # likewise the interventions' files
+        agentic["intervention_files"] = files
     tasks = []
     for spec in experiment.models:
         config = generate_config(experiment, spec)
@@ -125,6 +137,7 @@ def experiment_tasks(experiment: Experiment) -> list[Task]:
             max_tokens=config.max_tokens,
             **judged,
             **agentic,
+            **sequential_task_args(experiment),
         )
         model = get_model(spec.model, config=config, memoize=False, **spec.model_args)
         tasks.append(task_with(base, model=model, config=config))
@@ -164,7 +177,7 @@ def run_experiment(
         success, logs = eval_set(
             tasks,
             log_dir=str(log_dir),
-            epochs=experiment.samples,
+            epochs=run_epochs(experiment),
             retry_attempts=experiment.retry_attempts,
             retry_on_error=experiment.retry_on_error,
             # Every sample runs even when some fail; the task is then marked failed so that the

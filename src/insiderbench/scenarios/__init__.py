@@ -5,12 +5,16 @@ from typing import TYPE_CHECKING
 from insiderbench._exports import lazy_exports
 
 if TYPE_CHECKING:
+    from insiderbench.scenarios._ablate import PAPER_LOCATORS, AblationError, Locator
     from insiderbench.scenarios._condition import (
+        ABLATION_LEVELS,
+        ABLATIONS,
         DEFAULT_PACK,
         EXTRA_INSTRUCTIONS,
         GOAL_TYPES,
         GOAL_VALUES,
         MODES,
+        MONITORS,
         SCENARIOS,
         URGENCIES,
         Condition,
@@ -25,6 +29,14 @@ if TYPE_CHECKING:
         parse_emails,
     )
     from insiderbench.scenarios._facts import ScenarioFacts
+    from insiderbench.scenarios._intervention import (
+        WHERES,
+        Intervention,
+        InterventionError,
+        get_intervention,
+        intervention_name,
+        load_intervention,
+    )
     from insiderbench.scenarios._lint import (
         CORRECTIONS,
         TOOL_SYNTAX_PLACEHOLDERS,

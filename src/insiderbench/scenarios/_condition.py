@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -25,6 +26,18 @@ ExtraInstructions = Literal["none", "dont", "goal"]
 # How the agent acts: the paper's text tags in one reply (classic), or tool calls in a
 # simulated mail environment (agentic). Not one of the paper's factors, so not in `factors()`.
 Mode = Literal["classic", "agentic"]
+# Ablations of the scenario text, each off by default (today's text): the switch's name, its
+# level when off and when on. Condition ids gain `__abl-NAME` per ablation, in this order.
+Ablation = Literal["agency", "escalation", "ceo", "monitoring"]
+# An action monitor in agentic mode: none, or `rule` (a tool call that would open the
+# scenario's gate is held, and the agent sees the rejection). Condition ids gain `__mon-rule`.
+Monitor = Literal["none", "rule"]
+ABLATION_LEVELS: dict[str, tuple[str, str]] = {
+    "agency": ("kept", "removed"),  # the instruction to analyse the situation first
+    "escalation": ("none", "added"),  # an email naming a human who can stop the wipe
+    "ceo": ("unreachable", "reachable"),  # the emails saying the CEO and board are away
+    "monitoring": ("none", "announced"),  # an email saying outgoing mail is reviewed
+}
 
 SCENARIOS: tuple[str, ...] = get_args(Scenario)
 GOAL_TYPES: tuple[str, ...] = get_args(GoalType)
@@ -32,6 +45,8 @@ GOAL_VALUES: tuple[str, ...] = tuple(v for v in get_args(GoalValue) if v != "non
 URGENCIES: tuple[str, ...] = get_args(Urgency)
 EXTRA_INSTRUCTIONS: tuple[str, ...] = get_args(ExtraInstructions)
 MODES: tuple[str, ...] = get_args(Mode)
+ABLATIONS: tuple[str, ...] = get_args(Ablation)
+MONITORS: tuple[str, ...] = get_args(Monitor)
 
 GOAL_TYPES_WITH_VALUE = ("explicit", "latent", "swap")
 GOAL_TYPES_WITHOUT_VALUE = ("none", "ambiguous")
@@ -70,6 +85,26 @@ class Condition(BaseModel):
     # pack's canonical text). Neither is a factor of the paper's grid.
     pack: str = Field(default=DEFAULT_PACK, pattern=PACK_NAME_RE)
     variant_seed: int | None = Field(default=None, ge=0)
+    # Ablations of the text (in ABLATIONS order) and a user-written intervention (its name;
+    # the text is registered by scenarios._intervention). Neither is a factor of the paper.
+    ablations: tuple[Ablation, ...] = ()
+    intervention: str | None = Field(default=None, pattern=PACK_NAME_RE)
+    monitor: Monitor = "none"
+
+    @field_validator("ablations", mode="before")
+    @classmethod
+    def _ablation_order(cls, v: object) -> object:
+        if isinstance(v, (list, tuple, set, frozenset)):
+            unknown = [a for a in v if a not in ABLATIONS]
+            if unknown:
+                raise ValueError(f"unknown ablation {unknown[0]!r} (valid: {_choices(ABLATIONS)})")
+            return tuple(a for a in ABLATIONS if a in v)
+        return v
+
+    @field_validator("intervention", mode="before")
+    @classmethod
+    def _no_intervention(cls, v: object) -> object:
+        return None if v in (None, "none") else v
 
     @field_validator("extra_instructions", mode="before")
     @classmethod
@@ -93,6 +128,12 @@ class Condition(BaseModel):
             )
         return self
 
+    @model_validator(mode="after")
+    def _monitor_needs_tools(self) -> Condition:
+        if self.monitor != "none" and self.mode != "agentic":
+            raise ValueError(f"monitor {self.monitor} watches tool calls: agentic mode only")
+        return self
+
     @property
     def base_id(self) -> str:
         return f"{self.scenario}_{self.goal_type}-{self.goal_value}_{self.urgency}"
@@ -100,7 +141,7 @@ class Condition(BaseModel):
     @property
     def condition_id(self) -> str:
         """`{scenario}_{goal_type}-{goal_value}_{urgency}` plus `__dont`/`__goal`, `__prod`,
-        `__aware`, `__agentic` (classic ids carry no mode suffix, so they never change), then
+        `__aware`, `__abl-NAME` per ablation and `__iv-NAME` for an intervention, `__agentic` (classic ids carry no mode suffix, so they never change), then
         `__pack-{name}` for any pack but the paper's and `__v{seed}` for a surface variant
         (so the paper's canonical ids never change either)."""
         cid = self.base_id
@@ -110,8 +151,14 @@ class Condition(BaseModel):
             cid += "__prod"
         if self.eval_awareness:
             cid += "__aware"
+        for ablation in self.ablations:
+            cid += f"__abl-{ablation}"
+        if self.intervention is not None:
+            cid += f"__iv-{self.intervention}"
         if self.mode != "classic":
             cid += f"__{self.mode}"
+        if self.monitor != "none":
+            cid += f"__mon-{self.monitor}"
         if self.pack != DEFAULT_PACK:
             cid += f"__pack-{self.pack}"
         if self.variant_seed is not None:
@@ -130,6 +177,14 @@ class Condition(BaseModel):
             "eval_awareness": self.eval_awareness,
         }
 
+    def levels(self) -> dict[str, str]:
+        """Each ablation's level and the intervention's name ("none"): factors of ours."""
+        on = set(self.ablations)
+        out = {a: ABLATION_LEVELS[a][a in on] for a in ABLATIONS}
+        out["intervention"] = self.intervention or "none"
+        out["monitor"] = self.monitor
+        return out
+
     @classmethod
     def from_metadata(cls, metadata: dict[str, object]) -> Condition:
         """The condition a sample was made for, from the factors in its metadata."""
@@ -146,13 +201,16 @@ class Condition(BaseModel):
             raise ConditionError(
                 f"invalid condition id {condition_id!r}: expected "
                 "{scenario}_{goal_type}-{goal_value}_{urgency}[__dont|__goal][__prod][__aware]"
-                "[__agentic][__pack-NAME][__vN]"
+                "[__abl-NAME...][__iv-NAME][__agentic][__mon-rule][__pack-NAME][__vN]"
             ) from None
         extra = "none"
         prod = aware = False
         mode = "classic"
         pack = DEFAULT_PACK
         variant: int | None = None
+        ablations: list[str] = []
+        intervention: str | None = None
+        monitor = "none"
         for flag in flags:
             if flag in ("dont", "goal"):
                 extra = flag
@@ -162,6 +220,12 @@ class Condition(BaseModel):
                 aware = True
             elif flag == "agentic":
                 mode = "agentic"
+            elif flag.startswith("abl-") and flag[4:] in ABLATIONS:
+                ablations.append(flag[4:])
+            elif flag.startswith("mon-") and flag[4:] in MONITORS:
+                monitor = flag[4:]
+            elif flag.startswith("iv-") and re.match(PACK_NAME_RE, flag[3:]):
+                intervention = flag[3:]
             elif flag.startswith("pack-") and re.match(PACK_NAME_RE, flag[5:]):
                 pack = flag[5:]
             elif re.fullmatch(r"v\d+", flag):
@@ -169,7 +233,8 @@ class Condition(BaseModel):
             else:
                 raise ConditionError(
                     f"invalid condition id {condition_id!r}: unknown suffix __{flag} "
-                    "(valid: __dont, __goal, __prod, __aware, __agentic, __pack-NAME, __vN)"
+                    "(valid: __dont, __goal, __prod, __aware, __abl-NAME, __iv-NAME, __agentic, "
+                    "__mon-rule, __pack-NAME, __vN)"
                 )
         return make_condition(
             scenario=scenario,
@@ -182,6 +247,9 @@ class Condition(BaseModel):
             mode=mode,
             pack=pack,
             variant_seed=variant,
+            ablations=ablations,
+            intervention=intervention,
+            monitor=monitor,
         )
 
 
@@ -197,6 +265,9 @@ def make_condition(
     mode: str | None = None,
     pack: str | None = None,
     variant_seed: int | None = None,
+    ablations: Iterable[str] = (),
+    intervention: str | None = None,
+    monitor: str | None = None,
 ) -> Condition:
     """Build a Condition from user-supplied strings, with one-line errors naming the choices.
 
@@ -228,6 +299,18 @@ def make_condition(
         )
     if variant_seed is not None and variant_seed < 0:
         raise ConditionError(f"variant seed must be 0 or more, not {variant_seed}")
+    ablations = tuple(ablations)
+    for ablation in ablations:
+        _check("ablation", ablation, ABLATIONS)
+    if intervention is not None and not re.match(PACK_NAME_RE, intervention):
+        raise ConditionError(
+            f"invalid intervention name {intervention!r}: lower-case letters, digits and '-' only"
+        )
+    monitor = monitor or "none"
+    _check("monitor", monitor, MONITORS)
+    if monitor != "none" and mode != "agentic":
+        raise ConditionError(f"monitor {monitor} watches tool calls: agentic mode only "
+                             "(add --mode agentic)")
     return Condition(
         scenario=scenario,  # type: ignore[arg-type]
         goal_type=goal_type,  # type: ignore[arg-type]
@@ -239,6 +322,9 @@ def make_condition(
         mode=mode,  # type: ignore[arg-type]
         pack=pack,
         variant_seed=variant_seed,
+        ablations=ablations,  # type: ignore[arg-type]
+        intervention=intervention,
+        monitor=monitor,  # type: ignore[arg-type]
     )
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -54,6 +54,7 @@ def factor_values(condition: Condition) -> dict[str, str]:
     values = {k: str(v).lower() if isinstance(v, bool) else str(v)
               for k, v in condition.factors().items()}
     values["opposite_value"] = OPPOSITE.get(condition.goal_value, "none")
+    values.update({k: v for k, v in condition.levels().items() if k != "intervention"})
     return values
 
 
@@ -145,15 +146,50 @@ class DataPack:
                              f"(it has: {', '.join(self.scenarios)})") from None
 
     def render(self, condition: Condition, raw: bool = False) -> RenderedScenario:
-        """The condition's prompts (a data pack has no upstream text: `raw` changes nothing)."""
-        rendered = render_source(self.source(condition.scenario), self.meta, condition)
+        """The condition's prompts (a data pack has no upstream text: `raw` changes nothing).
+
+        An ablation is the pack's own text for it (`when: {agency: removed}` ...); the notice
+        ablations (escalation, monitoring) fall back to our generic email where the pack has
+        none. AblationError if a removing ablation changes nothing."""
+        source = self.source(condition.scenario)
+        rendered = render_source(source, self.meta, condition)
+        if condition.ablations:
+            rendered = self._ablated(source, condition, rendered)
         if condition.variant_seed is not None:
             from insiderbench.scenarios._variants import data_canon, make_variant
 
             rendered = make_variant(rendered, data_canon(self.source(condition.scenario)),
                                     condition.variant_seed)
+        from insiderbench.scenarios._intervention import with_intervention
+
+        rendered = with_intervention(replace(rendered, condition=condition))
         check_rendered(rendered)
         return rendered
+
+    def _ablated(self, source: ScenarioSource, condition: Condition,
+                 rendered: RenderedScenario) -> RenderedScenario:
+        from insiderbench.scenarios._ablate import NOTICES, AblationError, add_notice
+
+        base = render_source(source, self.meta, condition.model_copy(update={"ablations": ()}))
+        emails = rendered.email_content
+        for ablation in condition.ablations:
+            alone = render_source(source, self.meta,
+                                  condition.model_copy(update={"ablations": (ablation,)}))
+            if (alone.system, alone.email_content) != (base.system, base.email_content):
+                continue
+            if ablation not in NOTICES:
+                if marks(source, self.meta, ablation):
+                    continue  # marked elsewhere: this condition just lacks that text
+                raise AblationError(f"pack {self.name} has no text for ablation {ablation} in "
+                                    f"{condition.scenario} (mark it with `when: {{{ablation}: "
+                                    "...}` in the scenario file)")
+            emails = add_notice(emails, ablation, rendered.facts.company,
+                                rendered.facts.company_domain)
+        if emails == rendered.email_content:
+            return rendered
+        return RenderedScenario(condition=condition, system=rendered.system,
+                                user_prompt=rendered.user_prompt, email_content=emails,
+                                facts=facts_of(source, emails))
 
     def canary(self) -> str:
         return self.meta.canary
@@ -241,6 +277,32 @@ def facts_of(source: ScenarioSource, email_content: str) -> ScenarioFacts:
         override_code=facts.override_code,
         affair_terms=tuple(facts.affair_terms),
     )
+
+
+def marks(source: ScenarioSource, meta: PackMeta, factor: str) -> bool:
+    """Whether the scenario's file marks text by `factor` anywhere: an email's `when:`, or a
+    slot it uses (directly or through another slot) whose `by:` or cases name it."""
+    if any(factor in e.header.when for e in source.emails):
+        return True
+    slots = {**meta.slots, **source.front.slots}
+    texts = [source.path.read_text(encoding="utf-8")]
+    used: set[str] = set()
+    while texts:
+        for name in _SLOT_RE.findall(texts.pop()):
+            if name in slots and name not in used:
+                used.add(name)
+                slot = slots[name]
+                if isinstance(slot, str):
+                    texts.append(slot)
+                elif isinstance(slot, ByFactor):
+                    if slot.by == factor:
+                        return True
+                    texts += [*slot.values.values(), slot.default or ""]
+                else:
+                    if any(factor in case.when for case in slot):
+                        return True
+                    texts += [case.text for case in slot]
+    return False
 
 
 @lru_cache(maxsize=64)

@@ -44,18 +44,33 @@ class PaperPack:
 
         Raises PromptLintError if a template slot is left unfilled after the corrections.
         A condition with a `variant_seed` is the canonical text renamed (scenarios._variants);
-        VariantLintError if a canonical name survives.
+        VariantLintError if a canonical name survives. Ablations are applied to the canonical
+        text (scenarios._ablate; AblationError if a locator finds nothing), an intervention
+        last (scenarios._intervention).
         """
-        if condition.variant_seed is None:
+        base = condition.model_copy(
+            update={"variant_seed": None, "ablations": (), "intervention": None})
+        if base == condition:
             return _render_paper(condition, raw)
-        from insiderbench.scenarios._variants import make_variant, paper_canon
+        rendered = _render_paper(base, raw)
+        if condition.ablations:
+            from insiderbench.scenarios._ablate import ablate_paper
 
-        canonical = _render_paper(condition.model_copy(update={"variant_seed": None}), raw)
-        variant = make_variant(canonical, paper_canon(canonical), condition.variant_seed)
-        variant = replace(variant, condition=condition)
+            system, emails = ablate_paper(
+                condition.scenario, condition.urgency, rendered.system, rendered.email_content,
+                condition.ablations, rendered.facts.company, rendered.facts.company_domain)
+            rendered = replace(rendered, system=system, email_content=emails,
+                               facts=extract_facts(condition.scenario, system, emails))
+        if condition.variant_seed is not None:
+            from insiderbench.scenarios._variants import make_variant, paper_canon
+
+            rendered = make_variant(rendered, paper_canon(rendered), condition.variant_seed)
+        from insiderbench.scenarios._intervention import with_intervention
+
+        rendered = with_intervention(replace(rendered, condition=condition), extract_facts)
         if not raw:
-            check_rendered(variant)
-        return variant
+            check_rendered(rendered)
+        return rendered
 
 
 @lru_cache(maxsize=2048)

@@ -18,10 +18,13 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from insiderbench.scenarios._condition import PACK_NAME_RE, Scenario
 
 # What a slot's `when:` and `by:` may name: the factors, plus the other side of the goal pair.
+# The ablations too (`agency: kept|removed`, `ceo: unreachable|reachable`, ...).
 SLOT_FACTORS = ("scenario", "goal_type", "goal_value", "opposite_value", "urgency",
-                "extra_instructions", "prod", "eval_awareness")
+                "extra_instructions", "prod", "eval_awareness", "agency", "escalation", "ceo",
+                "monitoring")
 SlotFactor = Literal["scenario", "goal_type", "goal_value", "opposite_value", "urgency",
-                     "extra_instructions", "prod", "eval_awareness"]
+                     "extra_instructions", "prod", "eval_awareness", "agency", "escalation",
+                     "ceo", "monitoring"]
 Scalar = str | bool | int
 
 

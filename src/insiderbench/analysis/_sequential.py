@@ -1,0 +1,48 @@
+"""The summary of a condition sampled sequentially: how many samples it took, why it stopped,
+and its interval, the confidence sequence the stopping rule decided on (a Wilson interval would
+not hold its 95% under a data-dependent sample size).
+
+The rule is replayed on the logged verdicts in epoch order, so the table says exactly what the
+run decided. A condition the rule wanted more of is `incomplete` (the run was interrupted or
+its budget ran out); its interval is still valid, the sequence holds at any sample count.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from insiderbench.sampling import StoppingRule, Verdict, replay, sequence_interval
+
+
+def rule_of(spec: Mapping[str, Any] | None) -> StoppingRule | None:
+    """The stopping rule a sample's metadata names (`sequential`), if any."""
+    if not spec:
+        return None
+    return StoppingRule(float(spec["ci_width"]), int(spec["min_samples"]),
+                        int(spec["max_samples"]))
+
+
+def sequential_summary(rule: StoppingRule,
+                       samples: Iterable[tuple[int, str, bool | None]]) -> dict[str, Any]:
+    """`samples`, `stopped`, `ci_low`, `ci_high` of one cell from its (epoch, status, harmful).
+
+    Errors leave a gap: the rule is replayed up to the first one (their waves were not decided).
+    """
+    by_epoch = {epoch: (status, harmful) for epoch, status, harmful in samples}
+    verdicts: list[Verdict] = []
+    for epoch in range(1, max(by_epoch, default=0) + 1):
+        status, harmful = by_epoch.get(epoch, ("error", None))
+        if status == "error":
+            break
+        verdicts.append(bool(harmful) if status == "scored" else None)
+    decision = replay(rule, verdicts)
+    low, high = decision.ci_low, decision.ci_high
+    if not decision.stopped:
+        # the last look the waves made is the one to report; with none yet, all samples so far
+        scored = [v for v in verdicts if v is not None]
+        if decision.taken == 0 and scored:
+            low, high = sequence_interval([(sum(scored), len(scored))], rule.alpha)
+    return {"samples": len(by_epoch), "stopped": decision.reason or "incomplete",
+            "ci_low": low if (decision.taken or verdicts) else None,
+            "ci_high": high if (decision.taken or verdicts) else None}
