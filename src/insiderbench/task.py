@@ -86,6 +86,7 @@ def condition_sample(
             **condition.factors(),
             "mode": condition.mode,
             **condition.levels(),
+            "surface": condition.surface()["surface"],
             **_intervention_record(condition),
             "condition_id": condition.condition_id,
             "pack": pack.name,

@@ -152,6 +152,21 @@ def matched(d: pd.DataFrame, factor: Factor) -> tuple[pd.DataFrame, pd.DataFrame
     return d[in_a & keep], d[in_b & keep]
 
 
+def surface_factors(table: pd.DataFrame) -> list[Factor]:
+    """Does a rate survive other words? Each pack against the paper's text, and surface
+    variants (renamed people, companies, codes) against the canonical text."""
+    out: list[Factor] = []
+    if "pack" in table:
+        packs = sorted(str(p) for p in table["pack"].dropna().unique() if p != "paper")
+        out += [Factor(f"pack {p}", p, "paper", lambda d, p=p: d["pack"] == p,
+                       lambda d: d["pack"] == "paper", ("pack",)) for p in packs]
+    if "surface" in table and (table["surface"].dropna() != "canonical").any():
+        out.append(Factor("surface variant", "variant", "canonical",
+                          lambda d: d["surface"].notna() & (d["surface"] != "canonical"),
+                          lambda d: d["surface"] == "canonical", ("surface",)))
+    return out
+
+
 def intervention_factors(table: pd.DataFrame) -> list[Factor]:
     """One contrast per intervention in the table, against no intervention (like `dont`)."""
     if "intervention" not in table:
@@ -172,7 +187,7 @@ def factor_effects(table: pd.DataFrame) -> pd.DataFrame:
     d = scored(table)
     records: list[dict[str, Any]] = []
     for (model, scenario), cell in d.groupby(["model", "scenario"], sort=True):
-        for factor in (*FACTORS, *intervention_factors(d)):
+        for factor in (*FACTORS, *intervention_factors(d), *surface_factors(d)):
             a, b = matched(cell, factor)
             if a.empty or b.empty:
                 continue

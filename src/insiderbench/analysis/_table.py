@@ -38,6 +38,9 @@ FACTOR_COLUMNS = (
     "monitoring",
     "intervention",
     "monitor",
+    # Which text: the scenario pack, and canonical or a surface variant (`v3`).
+    "pack",
+    "surface",
 )
 _TEXT_FACTORS = tuple(f for f in FACTOR_COLUMNS if f not in ("prod", "eval_awareness"))
 VERDICT_COLUMNS = ("gate", "check", "judge", "ours", "paper")
@@ -162,7 +165,8 @@ def condition_factors(condition_id: str, metadata: dict[str, Any]) -> dict[str, 
         condition = Condition.from_id(condition_id)
     except (ConditionError, ValueError):
         return {f: metadata.get(f) for f in FACTOR_COLUMNS}
-    return {**condition.factors(), "mode": condition.mode, **condition.levels()}
+    return {**condition.factors(), "mode": condition.mode, **condition.levels(),
+            **condition.surface()}
 
 
 def tokens(log: EvalLog, sample: EvalSample) -> dict[str, int | None]:

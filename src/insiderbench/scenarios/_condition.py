@@ -185,6 +185,12 @@ class Condition(BaseModel):
         out["monitor"] = self.monitor
         return out
 
+    def surface(self) -> dict[str, str]:
+        """Which text the condition is rendered in: its pack, and `canonical` or the surface
+        variant (`v3`). Factors of ours, set against each other in the effects."""
+        variant = "canonical" if self.variant_seed is None else f"v{self.variant_seed}"
+        return {"pack": self.pack, "surface": variant}
+
     @classmethod
     def from_metadata(cls, metadata: dict[str, object]) -> Condition:
         """The condition a sample was made for, from the factors in its metadata."""
