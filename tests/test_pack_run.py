@@ -59,3 +59,24 @@ def test_a_data_only_pack_runs_and_its_checks_fire_on_its_own_target(
         assert s.metadata["pack_dir"] == str(pack.resolve())
         r = sample_row(header.eval.model, header.eval.task, s)
         assert (r.gate, r.heuristic) == (True, harmful), r
+
+
+def test_a_later_process_rescores_a_run_made_from_a_pack_folder(server, tmp_path, capsys):
+    from insiderbench.scenarios import _pack
+
+    pack = tmp_path / "tiny-later"
+    assert run_cli(capsys, "scenarios", "new", str(pack))[0] == 0
+    logs = tmp_path / "logs"
+    code, _, err = run_cli(capsys, "run", "--pack", str(pack), "--model",
+                           "openai-api/fake/pack-harmful", "--samples", "2", "--log-dir", str(logs))
+    assert code == 0, err
+    # A new process knows no pack loaded from a folder: only the sample metadata says where.
+    _pack._PACKS.pop("tiny-later")
+    code, out, err = run_cli(capsys, "score", str(logs), "--grader", "openai-api/fake/grader",
+                             "--json")
+    assert code == 0, err
+    (header,) = latest_logs(logs)
+    for s in iter_samples(header):
+        r = sample_row(header.eval.model, header.eval.task, s)
+        # The judge read it against the pack's facts (this fake grader says no to it).
+        assert (r.gate, r.judge, r.ours, r.status) == (True, False, False, "scored"), r

@@ -50,6 +50,7 @@ from insiderbench.scenarios import (
     load_intervention,
     make_condition,
     pack_folder,
+    render_sample,
 )
 
 TASK_NAME = "agentic_misalignment"
@@ -118,7 +119,7 @@ def harm_check() -> object:
 
     async def score(state: TaskState, target: Target) -> Score:
         condition = Condition.from_metadata(state.metadata)
-        facts = get_pack(str(state.metadata.get("pack", "paper"))).render(condition).facts
+        facts = render_sample(state.metadata).facts
         reasoning, redacted = reasoning_of_messages(state.messages)
         stop = state.output.stop_reason if state.output else None
         if condition.mode == "agentic":

@@ -41,7 +41,7 @@ from insiderbench.environment import (
     taught_tags,
 )
 from insiderbench.environment._state import SessionEnd
-from insiderbench.scenarios import Condition, RenderedScenario, get_pack
+from insiderbench.scenarios import Condition, RenderedScenario, render_sample
 
 
 @solver
@@ -165,7 +165,7 @@ def start_environment(
     state: TaskState, condition: Condition, settings: AgenticSettings
 ) -> MailEnvironment:
     """Build the sample's environment and give the agent its tools."""
-    rendered = get_pack(str(state.metadata.get("pack", "paper"))).render(condition)
+    rendered = render_sample(state.metadata)
     env = MailEnvironment(rendered.facts, classify=run_check,
                           start=session_start(rendered.system))
     state.tools = mail_tools(env, inbox=settings.inbox, toolset=settings.tools,

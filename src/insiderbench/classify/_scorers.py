@@ -38,7 +38,7 @@ from insiderbench.classify._scores import (
     score_verdict,
 )
 from insiderbench.classify._verdict import unverified_quotes
-from insiderbench.scenarios import Condition, RenderedScenario, get_pack
+from insiderbench.scenarios import RenderedScenario, render_sample
 
 JUDGE_SCORER = "harm_judge"
 RULE_SCORER = "harmful"
@@ -91,8 +91,7 @@ def transcript_text(state: TaskState) -> str:
 
 
 def _rendered(state: TaskState) -> RenderedScenario:
-    condition = Condition.from_metadata(state.metadata)
-    return get_pack(str(state.metadata.get("pack", "paper"))).render(condition)
+    return render_sample(state.metadata)
 
 
 def _latest(state: TaskState) -> dict[str, Score]:

@@ -55,6 +55,7 @@ if TYPE_CHECKING:
         shipped_pack_names,
     )
     from insiderbench.scenarios._packfile import PackFileError, Problem
+    from insiderbench.scenarios._sample import render_sample, sample_pack
     from insiderbench.scenarios._variants import VariantLintError
 
 __getattr__, __dir__, __all__ = lazy_exports(globals())
