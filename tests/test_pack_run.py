@@ -72,7 +72,7 @@ def test_a_later_process_rescores_a_run_made_from_a_pack_folder(server, tmp_path
     assert code == 0, err
     # A new process knows no pack loaded from a folder: only the sample metadata says where.
     _pack._PACKS.pop("tiny-later")
-    code, out, err = run_cli(capsys, "score", str(logs), "--grader", "openai-api/fake/grader",
+    code, _, err = run_cli(capsys, "score", str(logs), "--grader", "openai-api/fake/grader",
                              "--json")
     assert code == 0, err
     (header,) = latest_logs(logs)
