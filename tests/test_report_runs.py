@@ -21,6 +21,11 @@ def test_run_writes_the_report(tmp_path, capsys):
     code, out, err = run_cli(capsys, "run", "--model", "scripted/blackmail", "-s", "blackmail",
                              "--samples", "2", "--log-dir", str(log_dir))
     assert code == 0 and "Report: " in out
+    # The top of the report says in one sentence which rule the numbers use.
+    html = (log_dir / "report" / "report.html").read_text()
+    top = html.split('<p id="rule-sentence">', 1)[1].split("</p>", 1)[0]
+    assert top.startswith("The rates below (rule auto:") and "offline heuristic" in top
+    assert "LLM judge says" not in top  # no judge in this run: not our rule's words
 
 
 
