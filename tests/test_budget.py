@@ -1,0 +1,122 @@
+"""The run-wide budget through the real CLI, Inspect's openai-api provider and the fake server:
+a small budget stops the run (exit 3) within one call of the cap, as computed from the usage the
+server reported; a higher budget continues without buying anything twice; a budget on a model
+without a price is refused."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from fakeserver import FakeServer, ServerConfig
+from helpers import run_cli
+from insiderbench.experiment._budget import read_spend
+
+MODEL = "openai-api/fake/benign"
+INPUT, OUTPUT = 1000.0, 2000.0  # USD per million tokens: a call costs a few dollars
+
+
+@pytest.fixture
+def server(monkeypatch):
+    with FakeServer(ServerConfig(latency_min=0.0, latency_max=0.01, seed=5)) as s:
+        for key, value in s.env().items():
+            monkeypatch.setenv(key, value)
+        yield s
+
+
+@pytest.fixture
+def prices(tmp_path):
+    path = tmp_path / "prices.yaml"
+    path.write_text(f"{MODEL}: {{input: {INPUT}, output: {OUTPUT}}}\n", encoding="utf-8")
+    return str(path)
+
+
+def call_costs(server) -> list[float]:
+    return [(r.prompt_tokens * INPUT + r.completion_tokens * OUTPUT) / 1e6
+            for r in server.stats().records if r.served]
+
+
+def run(capsys, log_dir, prices, budget):
+    return run_cli(capsys, "run", "--model", MODEL, "-s", "blackmail", "--samples", "6",
+                   "--max-connections", "1", "--seed", "3", "--json", "--log-dir",
+                   str(log_dir), "--prices", prices, "--budget", str(budget))
+
+
+def spent_said(err: str) -> float:
+    (dollars,) = re.findall(r"Spent \$([0-9.]+)", err)
+    return float(dollars)
+
+
+def test_a_small_budget_stops_the_run_and_a_higher_one_finishes_it(
+        server, tmp_path, capsys, prices):
+    log_dir = tmp_path / "logs"
+    budget = 9.0
+    code, out, err = run(capsys, log_dir, prices, budget)
+    assert code == 3, err
+    assert "Stopped by the budget" in err
+    costs = call_costs(server)
+    served = sum(costs)
+    # Never over the cap, and it stopped only when one more call could have crossed it.
+    assert served <= budget
+    assert budget - served < max(costs) * 1.5
+    assert 0 < len(costs) < 6
+    assert spent_said(err) == pytest.approx(served, abs=1e-4)
+    assert read_spend(log_dir).target == pytest.approx(served)
+    assert read_spend(log_dir).stopped_by_budget
+    (row,) = [json.loads(line) for line in out.splitlines()]
+    assert row["n"] == len(costs)
+    assert row["cost_usd"]["target"] == pytest.approx(served, abs=1e-4)
+    assert row["cost_usd"]["judge"] == 0
+    first = len(costs)
+
+    # Rerun with room for the rest: it continues, buying only the samples not yet done.
+    code, out, err = run(capsys, log_dir, prices, 100)
+    assert code == 0, err
+    assert len(server.stats().records) == 6
+    assert set(server.stats().served_by_sample().values()) == {1}
+    (row,) = [json.loads(line) for line in out.splitlines()]
+    assert row["n"] == 6
+    total = sum(call_costs(server))
+    assert spent_said(err) == pytest.approx(total, abs=1e-4)
+    assert not read_spend(log_dir).stopped_by_budget
+    assert first < 6
+
+
+def test_a_spent_budget_stops_a_rerun_before_it_buys_anything(server, tmp_path, capsys,
+                                                             prices):
+    log_dir = tmp_path / "logs"
+    code, _out, err = run(capsys, log_dir, prices, 4.0)
+    assert code == 3, err
+    before = len(server.stats().records)
+    code, _out, err = run(capsys, log_dir, prices, 4.0)
+    assert code == 3, err
+    assert len(server.stats().records) == before
+
+
+def test_prices_without_a_budget_add_the_spend_to_each_row(server, tmp_path, capsys, prices):
+    code, out, err = run_cli(capsys, "run", "--model", MODEL, "-s", "blackmail", "--samples",
+                             "2", "--json", "--log-dir", str(tmp_path / "l"), "--prices",
+                             prices)
+    assert code == 0, err
+    (row,) = [json.loads(line) for line in out.splitlines()]
+    assert row["cost_usd"]["target"] == pytest.approx(sum(call_costs(server)), abs=1e-4)
+
+
+def test_a_budget_on_an_unpriced_model_is_refused(tmp_path, capsys):
+    code, out, err = run_cli(capsys, "run", "--model", "openai-api/fake/benign", "-s",
+                             "blackmail", "--budget", "5", "--log-dir", str(tmp_path))
+    assert code == 2
+    assert len(err.strip().splitlines()) == 1
+    assert "openai-api/fake/benign" in err and "--prices" in err
+    assert "Traceback" not in err + out
+
+
+def test_a_bad_prices_file_is_one_line(tmp_path, capsys):
+    path = tmp_path / "p.yaml"
+    path.write_text("m/x: {input: 1}\n", encoding="utf-8")
+    code, _out, err = run_cli(capsys, "run", "--prices", str(path), "--log-dir",
+                              str(tmp_path / "l"))
+    assert code == 2
+    assert "missing 'output'" in err and len(err.strip().splitlines()) == 1
