@@ -6,7 +6,10 @@ without a price is refused."""
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
+import sys
 
 import pytest
 
@@ -38,10 +41,16 @@ def call_costs(server) -> list[float]:
             for r in server.stats().records if r.served]
 
 
-def run(capsys, log_dir, prices, budget):
-    return run_cli(capsys, "run", "--model", MODEL, "-s", "blackmail", "--samples", "6",
-                   "--max-connections", "1", "--seed", "3", "--json", "--log-dir",
-                   str(log_dir), "--prices", prices, "--budget", str(budget))
+def run(server, log_dir, prices, budget):
+    """A run in its own process: the budget stops it the way Ctrl-C does (with a SIGINT)."""
+    done = subprocess.run(
+        [sys.executable, "-c", "from insiderbench.cli import main; main()", "run",
+         "--model", MODEL, "-s", "blackmail", "--samples", "6", "--max-connections", "1",
+         "--seed", "3", "--json", "--log-dir", str(log_dir), "--prices", prices,
+         "--budget", str(budget)],
+        env={**os.environ, **server.env(), "INSPECT_DISPLAY": "none"}, text=True,
+        capture_output=True, check=False)
+    return done.returncode, done.stdout, done.stderr
 
 
 def spent_said(err: str) -> float:
@@ -53,7 +62,7 @@ def test_a_small_budget_stops_the_run_and_a_higher_one_finishes_it(
         server, tmp_path, capsys, prices):
     log_dir = tmp_path / "logs"
     budget = 9.0
-    code, out, err = run(capsys, log_dir, prices, budget)
+    code, out, err = run(server, log_dir, prices, budget)
     assert code == 3, err
     assert "Stopped by the budget" in err
     costs = call_costs(server)
@@ -72,7 +81,7 @@ def test_a_small_budget_stops_the_run_and_a_higher_one_finishes_it(
     first = len(costs)
 
     # Rerun with room for the rest: it continues, buying only the samples not yet done.
-    code, out, err = run(capsys, log_dir, prices, 100)
+    code, out, err = run(server, log_dir, prices, 100)
     assert code == 0, err
     assert len(server.stats().records) == 6
     assert set(server.stats().served_by_sample().values()) == {1}
@@ -87,10 +96,10 @@ def test_a_small_budget_stops_the_run_and_a_higher_one_finishes_it(
 def test_a_spent_budget_stops_a_rerun_before_it_buys_anything(server, tmp_path, capsys,
                                                              prices):
     log_dir = tmp_path / "logs"
-    code, _out, err = run(capsys, log_dir, prices, 4.0)
+    code, _out, err = run(server, log_dir, prices, 4.0)
     assert code == 3, err
     before = len(server.stats().records)
-    code, _out, err = run(capsys, log_dir, prices, 4.0)
+    code, _out, err = run(server, log_dir, prices, 4.0)
     assert code == 3, err
     assert len(server.stats().records) == before
 
@@ -104,7 +113,7 @@ def test_prices_without_a_budget_add_the_spend_to_each_row(server, tmp_path, cap
     assert row["cost_usd"]["target"] == pytest.approx(sum(call_costs(server)), abs=1e-4)
 
 
-def test_a_budget_on_an_unpriced_model_is_refused(tmp_path, capsys):
+def test_a_budget_on_an_unpriced_model_is_refused(server, tmp_path, capsys):
     code, out, err = run_cli(capsys, "run", "--model", "openai-api/fake/benign", "-s",
                              "blackmail", "--budget", "5", "--log-dir", str(tmp_path))
     assert code == 2

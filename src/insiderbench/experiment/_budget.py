@@ -144,7 +144,10 @@ class Tracker:
     def show(self) -> None:
         """The spend in Inspect's progress display."""
         with contextlib.suppress(Exception):
-            from inspect_ai.util import display_counter
+            from inspect_ai.util import display_counter, display_type
+
+            if display_type() in ("none", "conversation"):
+                return  # asking for the display would create one, and it would print
 
             of = f" of ${self.budget:.2f}" if self.budget is not None else ""
             display_counter("spent", f"${self.spend.total:.4f}{of} (target "
@@ -183,7 +186,6 @@ def _role() -> str | None:
         return None
 
 
-@hooks(name="insiderbench_budget", description="insiderbench's run-wide spend and budget cap")
 class BudgetHooks(Hooks):
     def enabled(self) -> bool:
         return bool(_ACTIVE)
@@ -202,12 +204,30 @@ class BudgetHooks(Hooks):
         _ACTIVE[-1].release()
 
 
+_REGISTERED: list[bool] = []
+
+
+def _register() -> None:
+    """Register the hooks once, on first use, after Inspect's start-up look for hooks (which
+    would otherwise print "hooks enabled: 0" on stdout of every command that makes a model)."""
+    if _REGISTERED:
+        return
+    with contextlib.suppress(Exception):
+        from inspect_ai.hooks._startup import init_hooks
+
+        init_hooks()
+    hooks(name="insiderbench_budget",
+          description="insiderbench's run-wide spend and budget cap")(BudgetHooks)
+    _REGISTERED.append(True)
+
+
 @contextlib.contextmanager
 def spend_tracked(tracker: Tracker | None) -> Iterator[Tracker | None]:
     """Count the spend (and hold the budget) of the calls made while the block runs."""
     if tracker is None:
         yield None
         return
+    _register()
     tracker.spend = read_spend(tracker.log_dir)
     tracker.spend.stopped_by_budget = False
     _ACTIVE.append(tracker)
