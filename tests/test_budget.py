@@ -129,3 +129,34 @@ def test_a_bad_prices_file_is_one_line(tmp_path, capsys):
                               str(tmp_path / "l"))
     assert code == 2
     assert "missing 'output'" in err and len(err.strip().splitlines()) == 1
+
+
+def test_a_call_is_priced_with_its_cache_reads_and_writes():
+    from inspect_ai.model import ModelUsage
+
+    from insiderbench.experiment._prices import Price, price_table
+
+    usage = ModelUsage(input_tokens=1000, output_tokens=100, input_tokens_cache_read=4000,
+                       input_tokens_cache_write=2000)
+    price = Price(input=3.0, output=15.0, cache_read=0.3, cache_write=3.75)
+    assert price.cost(usage) == pytest.approx((3000 + 1500 + 1200 + 7500) / 1e6)
+    # Without cache prices, cached tokens bill as input.
+    assert Price(3.0, 15.0).cost(usage) == pytest.approx((7000 * 3 + 1500) / 1e6)
+    table, _ = price_table()
+    assert table["anthropic/claude-sonnet-4-20250514"].cache_write == 3.75
+    assert table["openai/gpt-4.1"].cache_read == 0.5
+
+
+def test_plan_bills_the_first_call_of_a_condition_as_a_cache_write():
+    from insiderbench.experiment import Experiment, plan_experiment
+
+    def cost(write: float) -> float:
+        experiment = Experiment.model_validate({
+            "name": "x", "models": ["m/x"], "samples": 3, "grids": [{"scenarios": ["blackmail"]}],
+            "cache_prompt": True,
+            "prices": {"m/x": {"input": 10, "output": 0, "cache_read": 1, "cache_write": write}}})
+        (row,) = plan_experiment(experiment, "/nonexistent").models
+        return row.cost_usd
+
+    prompt = (cost(20) - cost(10)) / 10 * 1e6  # the prompt's tokens, written once
+    assert 1000 < prompt < 10000
