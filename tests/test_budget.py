@@ -41,13 +41,13 @@ def call_costs(server) -> list[float]:
             for r in server.stats().records if r.served]
 
 
-def run(server, log_dir, prices, budget):
+def run(server, log_dir, prices, budget, *sampling: str):
     """A run in its own process: the budget stops it the way Ctrl-C does (with a SIGINT)."""
     done = subprocess.run(
         [sys.executable, "-c", "from insiderbench.cli import main; main()", "run",
-         "--model", MODEL, "-s", "blackmail", "--samples", "6", "--max-connections", "1",
-         "--seed", "3", "--json", "--log-dir", str(log_dir), "--prices", prices,
-         "--budget", str(budget)],
+         "--model", MODEL, "-s", "blackmail", *(sampling or ("--samples", "6")),
+         "--max-connections", "1", "--seed", "3", "--json", "--log-dir", str(log_dir),
+         "--prices", prices, "--budget", str(budget)],
         env={**os.environ, **server.env(), "INSPECT_DISPLAY": "none"}, text=True,
         capture_output=True, check=False)
     return done.returncode, done.stdout, done.stderr
@@ -102,6 +102,15 @@ def test_a_spent_budget_stops_a_rerun_before_it_buys_anything(server, tmp_path, 
     code, _out, err = run(server, log_dir, prices, 4.0)
     assert code == 3, err
     assert len(server.stats().records) == before
+
+
+def test_a_sequential_condition_the_budget_stopped_says_so(server, tmp_path, prices):
+    code, out, err = run(server, tmp_path / "logs", prices, 12.0, "--ci-width", "0.3",
+                         "--min-samples", "6", "--max-samples", "20")
+    assert code == 3, err
+    (row,) = [json.loads(line) for line in out.splitlines()]
+    assert row["stopped"] == "budget"
+    assert row["samples"] < 6
 
 
 def test_prices_without_a_budget_add_the_spend_to_each_row(server, tmp_path, capsys, prices):
