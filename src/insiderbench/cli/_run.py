@@ -162,9 +162,8 @@ def report_outcome(logs: list[Any], out_dir: Path, as_json: bool, rule: str = "a
     back once; only when the report cannot be written are they read on their own.
     """
     from insiderbench.analysis import iter_samples, sample_row
-    from insiderbench.cli._report import run_report
-
     from insiderbench.cli._budget import Costing
+    from insiderbench.cli._report import run_report
 
     rows: list[Any] = []
     judges: set[str] = set()
