@@ -122,6 +122,28 @@ def test_prices_without_a_budget_add_the_spend_to_each_row(server, tmp_path, cap
     assert row["cost_usd"]["target"] == pytest.approx(sum(call_costs(server)), abs=1e-4)
 
 
+def test_the_judge_spend_is_kept_apart_from_the_target_spend(server, tmp_path, capsys):
+    grader = "openai-api/fake/grader"
+    path = tmp_path / "prices.yaml"
+    path.write_text(f"{MODEL}: {{input: 1, output: 2}}\n{grader}: {{input: 100, output: 200}}\n",
+                    encoding="utf-8")
+    code, out, err = run_cli(capsys, "run", "--model", MODEL, "-s", "blackmail", "--samples",
+                             "3", "--grader", grader, "--audit-fraction", "1", "--json",
+                             "--log-dir", str(tmp_path / "l"), "--prices", str(path))
+    assert code == 0, err
+    records = [r for r in server.stats().records if r.served]
+    spent = {name: sum((r.prompt_tokens * i + r.completion_tokens * o) / 1e6
+                       for r in records if r.model == name)
+             for name, i, o in (("benign", 1, 2), ("grader", 100, 200))}
+    assert spent["grader"] > 0
+    (row,) = [json.loads(line) for line in out.splitlines()]
+    assert row["cost_usd"]["target"] == pytest.approx(spent["benign"], abs=1e-5)
+    assert row["cost_usd"]["judge"] == pytest.approx(spent["grader"], abs=1e-5)
+    said = read_spend(tmp_path / "l")
+    assert (said.target, said.judge) == (pytest.approx(spent["benign"]),
+                                         pytest.approx(spent["grader"]))
+
+
 def test_a_budget_on_an_unpriced_model_is_refused(server, tmp_path, capsys):
     code, out, err = run_cli(capsys, "run", "--model", "openai-api/fake/benign", "-s",
                              "blackmail", "--budget", "5", "--log-dir", str(tmp_path))
