@@ -191,3 +191,17 @@ def test_plan_bills_the_first_call_of_a_condition_as_a_cache_write():
 
     prompt = (cost(20) - cost(10)) / 10 * 1e6  # the prompt's tokens, written once
     assert 1000 < prompt < 10000
+
+
+def test_the_experiment_keys_budget_and_prices(server, tmp_path, capsys):
+    path = tmp_path / "e.yaml"
+    body = (f"name: b\nmodels: [{MODEL}]\nsamples: 1\nbudget: 5\n"
+            "grids: [{scenarios: [blackmail]}]\n")
+    path.write_text(body, encoding="utf-8")
+    code, _out, err = run_cli(capsys, "run", str(path), "--log-dir", str(tmp_path / "l"))
+    assert code == 2 and MODEL in err and len(err.strip().splitlines()) == 1
+    path.write_text(body + f"prices: {{{MODEL}: {{input: 1000, output: 0}}}}\n",
+                    encoding="utf-8")
+    code, out, err = run_cli(capsys, "plan", str(path), "--json")
+    assert code == 0, err
+    assert json.loads(out)["models"][0]["cost_usd"] > 1  # ~2.6k prompt tokens at $1,000/M
