@@ -80,7 +80,9 @@ def expected_cost(model: str, per_condition: list[int], samples: int, output_tok
     first = sum(per_condition)
     rest = first * (samples - 1)
     if cache and samples > 1 and price.get("cached_input") is not None:
-        input_cost = first * price["input"] / per + rest * price["cached_input"] / per
+        # the first sample writes the cache, at the write price where there is one
+        write = price.get("cache_write", price["input"])
+        input_cost = first * write / per + rest * price["cached_input"] / per
     else:
         input_cost = (first + rest) * price["input"] / per
     cost = input_cost + output_tokens * price["output"] / per
@@ -129,7 +131,7 @@ def test_samples_and_tokens_per_model():
     assert plan.done == 0
 
 
-def test_cost_with_prompt_cache_first_sample_at_input_price_rest_cached():
+def test_cost_with_prompt_cache_first_sample_at_cache_write_price_rest_cached():
     exp = experiment(cache_prompt=True)
     plan = plan_experiment(exp, "nowhere")
     tokens = prompt_tokens(exp)

@@ -35,6 +35,9 @@ class RequestRecord(BaseModel):
     #               | empty | client_gone | bad_request
     reply: str | None = None  # the scripted kind when a reply was sent (harmful, benign, ...)
     served: bool = False
+    # The usage the reply reported (what a provider would bill), when a reply was sent.
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
     start: float
     end: float
 
@@ -274,7 +277,10 @@ class FakeServer:
             scripted = Reply("empty", "")
         if scripted.kind == "empty":
             record.outcome = "empty"
-        text = json.dumps(_completion(record.index, record.model, body, scripted))
+        completion = _completion(record.index, record.model, body, scripted)
+        record.prompt_tokens = completion["usage"]["prompt_tokens"]
+        record.completion_tokens = completion["usage"]["completion_tokens"]
+        text = json.dumps(completion)
         if fault == "malformed":
             text = text[: len(text) // 2]
         record.reply = scripted.kind

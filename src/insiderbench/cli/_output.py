@@ -115,9 +115,12 @@ def unscored_notes(rows: Iterable[Any], limit: int = 3) -> list[str]:
 
 
 def emit_results(rows: list[Any], *, as_json: bool, judges: Iterable[str],
-                 labels: list[Any] | None = None) -> None:
+                 labels: list[Any] | None = None, costs: Any = None,
+                 budget_stopped: bool = False) -> None:
     """The results table (JSON lines with --json), then rates by awareness conclusion; with
-    human labels, each rate also corrected for the rule's measured errors."""
+    human labels, each rate also corrected for the rule's measured errors. `costs(model,
+    condition_id)`: a row's spend (`cost_usd`, when spend is tracked); after a run the budget
+    stopped, a sequential condition the rule wanted more of stopped for the `budget`."""
     from insiderbench.analysis import (
         calibrate_rows,
         judging_of_rows,
@@ -126,6 +129,9 @@ def emit_results(rows: list[Any], *, as_json: bool, judges: Iterable[str],
     )
 
     summary, calibration = calibrate_rows(summarize(rows), rows, labels or [])
+    if budget_stopped:
+        summary = [r.model_copy(update={"stopped": "budget"}) if r.stopped == "incomplete"
+                   else r for r in summary]
     if calibration is not None:
         click.echo(f"Calibrated rates: {calibration.note()}", err=as_json)
     awareness = summarize_awareness(rows)
@@ -139,6 +145,8 @@ def emit_results(rows: list[Any], *, as_json: bool, judges: Iterable[str],
             obj = row.public()
             if (row.model, row.condition_id) in by_cell:
                 obj["by_awareness"] = by_cell[(row.model, row.condition_id)]
+            if costs is not None:
+                obj["cost_usd"] = costs(row.model, row.condition_id)
             click.echo(json.dumps(obj))
         return
     judges = sorted(judges)

@@ -34,6 +34,8 @@ from insiderbench.cli._options import (
                    "them (default: 0.5; the report gives the calls actually made).")
 @click.option("--audit-fraction", type=click.FloatRange(0, 1), default=None, metavar="F",
               help="Share of gated-out samples judged anyway (default: the experiment's, 0.05).")
+@click.option("--prices", "prices_file", default=None, metavar="FILE",
+              help="YAML prices of models the price table lacks (as for run --prices).")
 @judge_option
 @agentic_options
 @click.option("--json", "as_json", is_flag=True)
@@ -47,6 +49,7 @@ def plan(
     gate_rate: float | None,
     audit_fraction: float | None,
     judge: str | None,
+    prices_file: str | None,
     as_json: bool,
     **agentic: Any,
 ) -> int:
@@ -66,7 +69,10 @@ def plan(
     if updates:
         experiment = experiment.model_copy(update=updates)
     experiment = apply_agentic_options(experiment, **agentic)
+    from insiderbench.cli._budget import apply_budget
     from insiderbench.cli._models import resolve_model
+
+    experiment = apply_budget(experiment, None, prices_file)
 
     # Nothing is sent, so no key is needed; but a provider Inspect does not know is a mistake.
     for model in [*(spec.model for spec in experiment.models), *experiment.graders]:

@@ -12,6 +12,7 @@ from typing import Any
 
 import click
 
+from insiderbench.cli._budget import apply_budget, budget_options
 from insiderbench.cli._errors import UserError
 from insiderbench.cli._guard import hold_log_dir
 from insiderbench.cli._inputs import (
@@ -66,6 +67,7 @@ from insiderbench.cli._sequential import apply_sequential, sequential_options
 @judge_options
 @agentic_options
 @sequential_options
+@budget_options
 def run(
     source: ExperimentSource,
     models: tuple[str, ...],
@@ -88,6 +90,8 @@ def run(
     ci_width: float | None,
     min_samples: int | None,
     max_samples: int | None,
+    budget: float | None,
+    prices_file: str | None,
     **agentic: Any,
 ) -> int:
     """Run an experiment (FILE, --preset or factor flags) and print harmful-action rates.
@@ -113,6 +117,7 @@ def run(
         experiment = experiment.model_copy(update=updates)
     experiment = apply_agentic_options(experiment, **agentic)
     experiment = apply_sequential(experiment, samples, ci_width, min_samples, max_samples)
+    experiment = apply_budget(experiment, budget, prices_file)
     if experiment.graders:
         for model in experiment.graders:
             resolve_model(model)
@@ -143,11 +148,13 @@ def run(
     with redirect:
         outcome = run_experiment(experiment, out_dir, display="none" if as_json else None)
     planned = len(conditions) * planned_samples(experiment) * len(experiment.models)
-    return report_outcome(outcome.logs, out_dir, as_json, rule, outcome.interrupted, planned)
+    return report_outcome(outcome.logs, out_dir, as_json, rule, outcome.interrupted, planned,
+                          spend=outcome.spend, experiment=experiment)
 
 
 def report_outcome(logs: list[Any], out_dir: Path, as_json: bool, rule: str = "auto",
-                   interrupted: int | None = None, planned: int = 0) -> int:
+                   interrupted: int | None = None, planned: int = 0, *,
+                   spend: Any = None, experiment: Any = None) -> int:
     """Write the report, print the results table of the final logs and the report's path;
     1 when samples are still unfinished.
 
@@ -155,13 +162,17 @@ def report_outcome(logs: list[Any], out_dir: Path, as_json: bool, rule: str = "a
     back once; only when the report cannot be written are they read on their own.
     """
     from insiderbench.analysis import iter_samples, sample_row
+    from insiderbench.cli._budget import Costing
     from insiderbench.cli._report import run_report
 
     rows: list[Any] = []
     judges: set[str] = set()
+    costing = Costing(experiment) if spend is not None else None
 
     def add(log: Any, sample: Any) -> None:
         nonlocal judges
+        if costing is not None:
+            costing.add(log, sample)
         rows.append(sample_row(log.eval.model, log.eval.task, sample,
                                rule))  # type: ignore[arg-type]
         judges |= judges_in([sample])
@@ -185,6 +196,7 @@ def report_outcome(logs: list[Any], out_dir: Path, as_json: bool, rule: str = "a
     report = run_report(out_dir, rule, collect)
     if report is None:  # it may have failed half-way through a log: read them all again
         rows, judges, seen = [], set(), set()
+        costing = Costing(experiment) if spend is not None else None
     for log in logs:
         # A log the report's pass did not cover (one without samples, or held in memory) is
         # read on its own, one sample at a time, without its events.
@@ -198,7 +210,9 @@ def report_outcome(logs: list[Any], out_dir: Path, as_json: bool, rule: str = "a
     unfinished = [lg for lg in logs if lg.status != "success"]
     failed = [] if interrupted is not None else failure_lines(unfinished, rows)
     if rows or interrupted is None:  # no empty table for a run stopped before any sample
-        emit_results(rows, as_json=as_json, judges=judges, labels=labels_of(out_dir))
+        emit_results(rows, as_json=as_json, judges=judges, labels=labels_of(out_dir),
+                     costs=costing.of if costing else None,
+                     budget_stopped=bool(spend and spend.stopped_by_budget))
     for log in logs:
         click.echo(f"Log: {log.location}", err=as_json)
     click.echo(f"Transcripts: inspect view --log-dir {out_dir}", err=as_json)
@@ -209,6 +223,12 @@ def report_outcome(logs: list[Any], out_dir: Path, as_json: bool, rule: str = "a
     if failed:
         click.echo("Rerun the same command to retry the unfinished samples; finished ones are "
                    "kept.", err=True)
+    if spend is not None:
+        from insiderbench.cli._budget import report_budget_stop, spend_line
+
+        click.echo(spend_line(spend, experiment.budget), err=as_json)
+        if spend.stopped_by_budget:
+            return report_budget_stop(spend, experiment.budget, len(rows), planned, out_dir)
     if interrupted is not None:
         from insiderbench.cli._interrupt import report_interrupt
 

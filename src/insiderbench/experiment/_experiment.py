@@ -104,6 +104,19 @@ class Experiment(BaseModel):
     ablations: list[list[Ablation]] | None = Field(default=None, min_length=1)
     interventions: list[str] | None = Field(default=None, min_length=1)
     monitors: list[Monitor] | None = Field(default=None, min_length=1)  # CLI: --monitor
+    # A cap in USD on what the log dir's runs spend in all (CLI: --budget), and prices (USD
+    # per million tokens) of models the price table lacks (CLI: --prices FILE).
+    budget: float | None = Field(default=None, gt=0)
+    prices: dict[str, dict[str, float]] | None = None
+
+    @field_validator("prices")
+    @classmethod
+    def _prices(cls, v: dict[str, dict[str, float]] | None) -> dict[str, dict[str, float]] | None:
+        if v is not None:
+            from insiderbench.experiment._prices import parse_prices
+
+            parse_prices(v, "prices")  # a wrong shape fails here, naming the key
+        return v
 
     @field_validator("interventions")
     @classmethod

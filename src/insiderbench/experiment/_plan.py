@@ -94,6 +94,8 @@ def plan_experiment(
     steps = min(max(AGENTIC_STEPS, settings.turns + 1), settings.max_steps)
     calls = [steps if c.mode == "agentic" else 1 for c in conditions]
     prices = load("prices")
+    if experiment.prices:  # the user's prices of models the table lacks (or overrides)
+        prices = {**prices, "prices": {**prices["prices"], **experiment.prices}}
     unread: list[str] = []
     done = _done_by_model(log_dir, {c.condition_id for c in conditions}, experiment.samples,
                           unread)
@@ -117,12 +119,14 @@ def plan_experiment(
         cost = None
         if price is not None:
             per = float(prices["per"])
-            cached = price.get("cached_input")
+            cached = price.get("cached_input", price.get("cache_read"))
             repeats = prompt_repeats * experiment.samples - first
             if config.cache_prompt and cached is not None and repeats > 0:
-                # The first call of a condition writes the cache; its repeats read it.
-                fresh = input_tokens - repeats
-                input_cost = (fresh * price["input"] + repeats * cached) / per
+                # The first call of a condition writes the cache (at the write price, where
+                # the provider charges one); its repeats read it.
+                fresh = input_tokens - repeats - first
+                write = price.get("cache_write", price["input"])
+                input_cost = (fresh * price["input"] + first * write + repeats * cached) / per
             else:
                 input_cost = input_tokens * price["input"] / per
             cost = input_cost + output_tokens * price["output"] / per

@@ -11,6 +11,7 @@ from inspect_ai.log import EvalLog, list_eval_logs, read_eval_log
 from inspect_ai.model import GenerateConfig
 
 from insiderbench.classify import DEFAULT_AUDIT_FRACTION, grader_roles
+from insiderbench.experiment._budget import Spend, spend_tracked, tracker_for
 from insiderbench.experiment._experiment import (
     DEFAULT_ATTEMPT_TIMEOUT,
     DEFAULT_TIMEOUT,
@@ -36,6 +37,7 @@ class RunOutcome:
     logs: list[EvalLog]
     success: bool
     interrupted: int | None = None  # the signal that stopped the run (SIGINT, SIGTERM)
+    spend: Spend | None = None  # what the log dir's runs have spent, when tracked (`_budget`)
 
 
 def generate_config(experiment: Experiment, spec: ModelSpec) -> GenerateConfig:
@@ -173,7 +175,8 @@ def run_experiment(
                                    strict=True)
         }
     with (lock_log_dir(log_dir), reply_cache(log_dir), sigterm_as_interrupt() as received,
-          completion_message_held() as held):
+          completion_message_held() as held,
+          spend_tracked(tracker_for(experiment, log_dir)) as tracker):
         success, logs = eval_set(
             tasks,
             log_dir=str(log_dir),
@@ -199,7 +202,8 @@ def run_experiment(
             clear_reply_cache(log_dir)  # every reply is in the logs now
     if interrupted is None:
         print_held(held)
-    return RunOutcome(Path(log_dir), list(logs), bool(success), interrupted)
+    spend = None if tracker is None else tracker.spend
+    return RunOutcome(Path(log_dir), list(logs), bool(success), interrupted, spend)
 
 
 def task_key(log: EvalLog) -> str:
