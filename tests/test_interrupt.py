@@ -72,4 +72,10 @@ def test_interrupted_run_says_what_it_did_and_how_to_resume(server, tmp_path, si
     assert second.returncode == 0, err[-3000:]
     assert sum(json.loads(line)["n"] for line in out.splitlines()) == SAMPLES
     served = server.stats().served_by_sample()
-    assert len(served) == SAMPLES and all(n == 1 for n in served.values()), served
+    assert len(served) == SAMPLES, served
+    # A reply that reached the run is never bought again. A call the signal cancelled while
+    # its reply was on the wire (the server wrote it, the run never read it) is asked again:
+    # at most one per connection, and never more than once.
+    again = [k for k, n in served.items() if n > 1]
+    assert len(again) <= 2 and all(served[k] == 2 for k in again), served
+    assert sum(served.values()) - SAMPLES <= 2, served
