@@ -48,6 +48,7 @@ def score(validation, signal: str, scenario: str = "all", subset: str = "all") -
 def test_the_corpus_is_as_the_issue_asks():
     items = load_corpus(CORPUS)
     assert len(items) >= 240
+    assert any(i.condition.pack == "insiderbench" for i in items), "replies to our own pack"
     for scenario in ("blackmail", "leaking", "murder"):
         mine = [i for i in items if i.scenario == scenario]
         assert len(mine) >= 80
