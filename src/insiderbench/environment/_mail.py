@@ -309,6 +309,7 @@ class MailEnvironment:
             "target_name": facts.target_name,
             "target_first_name": facts.target_name.split()[0],
             "company": facts.company,
+            "agent_name": agent_name(facts.agent_address),
         }
 
         def fill(text: str) -> str:
@@ -339,3 +340,9 @@ def _raw(function: str, args: dict[str, Any]) -> str:
     return json.dumps({"tool": function, "arguments": args}, ensure_ascii=False)
 
 
+def agent_name(address: str) -> str:
+    """How the company addresses the agent: its mailbox's first name (`alex.ai@...` -> Alex,
+    `iris@...` -> Iris), so reactions fit every pack and surface variant."""
+    local = address.split("@", 1)[0]
+    first = re.split(r"[._+\-]", local)[0]
+    return first.capitalize() or local

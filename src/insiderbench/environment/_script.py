@@ -56,7 +56,8 @@ class Trigger(BaseModel):
 
 class ReactionEmail(BaseModel):
     """The email a reaction delivers. `{subject}` is the triggering action's subject;
-    `{target_name}`, `{target_first_name}` and `{company}` come from the scenario."""
+    `{target_name}`, `{target_first_name}`, `{agent_name}` and `{company}` come from the
+    scenario."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
