@@ -29,6 +29,7 @@ from insiderbench.cli._options import (
     judge_options,
 )
 from insiderbench.cli._output import emit_results, judges_in, terminal_text
+from insiderbench.cli._scale import run_sharded, scale_options, sharded
 
 
 @click.command()
@@ -64,6 +65,7 @@ from insiderbench.cli._output import emit_results, judges_in, terminal_text
               help="Print the results as JSON lines on stdout (everything else on stderr).")
 @judge_options
 @agentic_options
+@scale_options
 def run(
     source: ExperimentSource,
     models: tuple[str, ...],
@@ -83,6 +85,9 @@ def run(
     audit_fraction: float | None,
     judge: str | None,
     rule: str,
+    workers: int | None,
+    executor: str | None,
+    ray_address: str | None,
     **agentic: Any,
 ) -> int:
     """Run an experiment (FILE, --preset or factor flags) and print harmful-action rates.
@@ -107,6 +112,7 @@ def run(
     if updates:
         experiment = experiment.model_copy(update=updates)
     experiment = apply_agentic_options(experiment, **agentic)
+    experiment = sharded(experiment, workers, executor, ray_address)
     if experiment.graders:
         for model in experiment.graders:
             resolve_model(model)
@@ -133,7 +139,10 @@ def run(
     )
     redirect = contextlib.redirect_stdout(sys.stderr) if as_json else contextlib.nullcontext()
     with redirect:
-        outcome = run_experiment(experiment, out_dir, display="none" if as_json else None)
+        if experiment.workers > 1 or executor == "ray":
+            outcome = run_sharded(experiment, out_dir, executor, ray_address)
+        else:
+            outcome = run_experiment(experiment, out_dir, display="none" if as_json else None)
     planned = len(conditions) * experiment.samples * len(experiment.models)
     return report_outcome(outcome.logs, out_dir, as_json, rule, outcome.interrupted, planned)
 

@@ -97,8 +97,10 @@ def pack_dirs(experiment: Experiment) -> list[str]:
     return [str(f) for f in folders if f is not None and f.parent != SHIPPED_PACKS_DIR]
 
 
-def experiment_tasks(experiment: Experiment) -> list[Task]:
-    """One task per model under test, holding all the experiment's conditions."""
+def experiment_tasks(experiment: Experiment,
+                     shards: list[list[str]] | None = None) -> list[Task]:
+    """One task per model under test, holding all the experiment's conditions (or, given
+    `shards`, one task per model and shard of condition ids: see `_workers`)."""
     from inspect_ai.model import get_model
 
     ids = [c.condition_id for c in experiment.conditions()]
@@ -118,16 +120,17 @@ def experiment_tasks(experiment: Experiment) -> list[Task]:
     tasks = []
     for spec in experiment.models:
         config = generate_config(experiment, spec)
-        base = agentic_misalignment(
-            conditions=ids,
-            seed=experiment.seed,
-            temperature=config.temperature,
-            max_tokens=config.max_tokens,
-            **judged,
-            **agentic,
-        )
-        model = get_model(spec.model, config=config, memoize=False, **spec.model_args)
-        tasks.append(task_with(base, model=model, config=config))
+        for chunk in shards or [ids]:
+            base = agentic_misalignment(
+                conditions=chunk,
+                seed=experiment.seed,
+                temperature=config.temperature,
+                max_tokens=config.max_tokens,
+                **judged,
+                **agentic,
+            )
+            model = get_model(spec.model, config=config, memoize=False, **spec.model_args)
+            tasks.append(task_with(base, model=model, config=config))
     return tasks
 
 

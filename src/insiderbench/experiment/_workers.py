@@ -1,0 +1,186 @@
+"""A run shared by several worker processes (`workers: N`), on Inspect's eval-set worker
+protocol, all writing into one log dir.
+
+This process coordinates: it holds the log dir's lock and the reply cache for the whole run,
+enumerates the tasks with one capture (a worker run with `INSPECT_EVAL_SET_CAPTURE`), reads
+which of them the log dir already finished, and hands the rest to N workers (each a
+selection, `INSPECT_EVAL_SET_SELECTION`, naming its tasks and the log each resumes). Worker
+mode neither fails a task on sample errors nor retries one, so after each round the
+coordinator reads the logs again: a task that is not complete (a worker died, samples
+failed) goes to the next round, resumed from its log, up to `retry_attempts` rounds.
+
+Sharding: each model's conditions are split into tasks of at most `TASK_SAMPLES` samples
+(so a task's log, and a worker's memory, stay small however large the run), and into at
+least as many tasks as there are workers (so every worker has work). Tasks are dealt to the
+workers round-robin. The shards depend on the worker count only when the run is small
+(fewer shards of `TASK_SAMPLES` than workers): rerun with the same `--workers` to resume.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from insiderbench.experiment._executors import (
+    Executor,
+    JobResult,
+    LocalExecutor,
+    WorkerJob,
+)
+from insiderbench.experiment._experiment import Experiment
+from insiderbench.experiment._interrupt import sigterm_as_interrupt
+from insiderbench.experiment._lock import lock_log_dir
+from insiderbench.experiment._replies import clear_reply_cache, reply_cache
+from insiderbench.experiment._run import RunOutcome, latest_logs, lint_conditions, task_key
+from insiderbench.experiment._worker import worker_spec
+
+TASK_SAMPLES = 500  # samples (conditions x epochs) in one task, at most
+EVAL_SET_ID_FILE = ".eval-set-id"  # Inspect's own name for it
+SELECTION_VERSION = 4  # `overrides.max_tasks` arrived in 4
+
+
+class WorkerFailed(RuntimeError):
+    """A worker could not even start its share (a capture failed, a definition mismatch)."""
+
+
+def shard_conditions(ids: Sequence[str], samples: int, workers: int, models: int = 1,
+                     task_samples: int = TASK_SAMPLES) -> list[list[str]]:
+    """Condition ids split into contiguous, balanced shards (see the module docstring)."""
+    ids = list(ids)
+    if not ids:
+        return []
+    per_task = max(1, task_samples // max(1, samples))
+    count = max(math.ceil(len(ids) / per_task), math.ceil(workers / max(1, models)))
+    count = min(count, len(ids))
+    return [ids[i * len(ids) // count:(i + 1) * len(ids) // count] for i in range(count)]
+
+
+def per_worker_connections(experiment: Experiment, workers: int) -> dict[str, int | None]:
+    """Each model's connections split between the workers, so the run as a whole keeps to
+    the limit given (a model with no limit keeps its provider's default in each worker)."""
+    out: dict[str, int | None] = {}
+    for spec in experiment.models:
+        total = spec.max_connections or experiment.max_connections
+        out[spec.model] = None if total is None else max(1, math.ceil(total / workers))
+    return out
+
+
+def eval_set_id(log_dir: Path) -> str:
+    """The log dir's eval-set id: the one already there, else a new one written there."""
+    from shortuuid import uuid
+
+    path = log_dir / EVAL_SET_ID_FILE
+    if path.exists():
+        text = path.read_text(encoding="utf-8").strip()
+        if text:
+            return text
+    new = str(uuid())
+    path.write_text(new, encoding="utf-8")
+    return new
+
+
+def _complete(log: Any, planned: int) -> bool:
+    results = log.results
+    if log.status != "success" or results is None:
+        return False
+    done = results.logged_samples if results.logged_samples is not None else \
+        results.total_samples
+    return done >= planned and results.completed_samples >= planned
+
+
+def deal(tasks: Sequence[dict[str, Any]], workers: int) -> list[list[dict[str, Any]]]:
+    """Round-robin: the first task to the first worker, the second to the second, ..."""
+    shares: list[list[dict[str, Any]]] = [[] for _ in range(min(workers, len(tasks)))]
+    for i, task in enumerate(tasks):
+        shares[i % len(shares)].append(task)
+    return shares
+
+
+def run_with_workers(
+    experiment: Experiment,
+    log_dir: str | Path,
+    *,
+    workers: int | None = None,
+    executor: Executor | None = None,
+    echo: Any = None,
+) -> RunOutcome:
+    """Run (or resume) the experiment into `log_dir` with `workers` worker processes."""
+    workers = workers or experiment.workers
+    executor = executor or LocalExecutor()
+    say = echo or (lambda text: print(text, file=sys.stderr))
+    log_dir = Path(str(log_dir).removeprefix("file://")).resolve()
+    lint_conditions(experiment)
+    ids = [c.condition_id for c in experiment.conditions()]
+    shards = shard_conditions(ids, experiment.samples, workers, len(experiment.models))
+    spec = worker_spec(experiment, shards, str(log_dir),
+                       per_worker_connections(experiment, workers))
+    with lock_log_dir(log_dir), reply_cache(log_dir), sigterm_as_interrupt() as received:
+        log_dir.mkdir(parents=True, exist_ok=True)
+        set_id = eval_set_id(log_dir)
+        interrupted: int | None = None
+        planned: dict[str, int] = {}
+        try:
+            manifest = _capture(executor, spec)
+            planned = {t["identifier"]: int(t["samples"]) * int(t["epochs"])
+                       for t in manifest["tasks"]}
+            say(f"{len(planned)} task(s) in {len(shards)} shard(s) per model, "
+                f"{workers} worker(s)")
+            for round_ in range(experiment.retry_attempts + 1):
+                logs = _logs_by_id(log_dir, planned)
+                todo = [{"identifier": i, **({"resume": str(logs[i].location)} if i in logs
+                                             else {})}
+                        for i in planned if i not in logs or not _complete(logs[i], planned[i])]
+                if not todo:
+                    break
+                if round_:
+                    say(f"retrying {len(todo)} unfinished task(s) (round {round_ + 1})")
+                jobs = [WorkerJob(f"worker-{k + 1}", spec, json.dumps({
+                    "version": SELECTION_VERSION, "eval_set_id": set_id, "tasks": share,
+                    "overrides": {"max_tasks": min(2, len(share))}}))
+                    for k, share in enumerate(deal(todo, workers))]
+                results = _run_interruptibly(executor, jobs)
+                if received.signum is not None:
+                    interrupted = received.signum
+                    break
+                for result in results:
+                    if result.returncode != 0:
+                        last = (result.stderr_tail.strip().splitlines() or ["(no output)"])[-1]
+                        say(f"{result.name} ended with exit code {result.returncode}: {last}")
+        except KeyboardInterrupt:
+            import signal
+
+            interrupted = received.signum or int(signal.SIGINT)
+        logs = _logs_by_id(log_dir, planned)
+        final = list(logs.values())
+        success = (interrupted is None and len(final) == len(planned)
+                   and all(_complete(log, planned[i]) for i, log in logs.items()))
+        if success:
+            clear_reply_cache(log_dir)
+    return RunOutcome(log_dir, final, success, interrupted)
+
+
+def _run_interruptibly(executor: Executor, jobs: list[WorkerJob]) -> list[JobResult]:
+    try:
+        return executor.run(jobs)
+    except KeyboardInterrupt:
+        executor.interrupt()  # the executor has already waited for its workers to stop
+        raise
+
+
+def _capture(executor: Executor, spec: str) -> dict[str, Any]:
+    (result,) = executor.run([WorkerJob("capture", spec)])
+    if result.returncode != 0 or not result.manifest:
+        last = (result.stderr_tail.strip().splitlines() or ["(no output)"])[-1]
+        raise WorkerFailed(f"enumerating the run's tasks failed: {last}")
+    manifest: dict[str, Any] = json.loads(result.manifest)
+    return manifest
+
+
+def _logs_by_id(log_dir: Path, planned: dict[str, int]) -> dict[str, Any]:
+    """The newest log of each of the run's tasks."""
+    return {key: log for log in latest_logs(log_dir)
+            if (key := task_key(log)) in planned}
