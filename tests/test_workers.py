@@ -66,7 +66,8 @@ def workers_of(pid: int) -> list[int]:
 
 def test_shards_keep_tasks_small_and_every_worker_busy():
     ids = [f"c{i}" for i in range(10)]
-    assert shard_conditions(ids, 100, 1) == [[i] for i in ids]  # 5 per task would be 500
+    assert shard_conditions(ids, 100, 1) == [ids[:5], ids[5:]]  # at most 500 samples a task
+    assert shard_conditions(ids, 100, 1, task_samples=100) == [[i] for i in ids]
     assert shard_conditions(ids, 10, 1) == [ids]
     two = shard_conditions(ids, 10, 2)
     assert [len(s) for s in two] == [5, 5] and sum(two, []) == ids
@@ -80,7 +81,7 @@ def test_connections_are_split_between_workers():
     from insiderbench.experiment import Experiment
 
     exp = Experiment.model_validate({"name": "x", "models": ["openai-api/fake/a"],
-                                     "max_connections": 20, "grids": [{}]})
+                                     "max_connections": 20, "grids": [{"scenarios": ["blackmail"]}]})
     assert per_worker_connections(exp, 2) == {"openai-api/fake/a": 10}
     assert per_worker_connections(exp, 3) == {"openai-api/fake/a": 7}
 
@@ -184,7 +185,7 @@ def test_ray_executor_ships_jobs_with_the_forwarded_environment(monkeypatch):
     ray = FakeRay()
     executor = RayExecutor("ray://127.0.0.1:10001", ray=ray)
     spec = json.dumps({"experiment": {"name": "x", "models": ["mockllm/model"],
-                                      "samples": 1, "grids": [{}]},
+                                      "samples": 1, "grids": [{"scenarios": ["blackmail"]}]},
                        "shards": [["blackmail_explicit-america_replacement"]],
                        "log_dir": "/nonexistent", "max_connections": {}})
     (result,) = executor.run([WorkerJob("capture", spec)])
