@@ -1,0 +1,96 @@
+"""Throughput of one process against N workers (`run --workers N`), side by side.
+
+    .venv/bin/python benchmarks/workers.py                           # 2,000 samples, 1 vs 2
+    .venv/bin/python benchmarks/workers.py --samples 300 --workers 1 2 3
+
+Each run is the real CLI in a fresh process (`insiderbench run ... --json`), judge on (the
+paper's judge, its grader on the same fake server), against the fake OpenAI-compatible
+server (tests/fakeserver) in a process of its own. The wall time is the whole command:
+start-up, the capture and the workers' own start-up included, then the results table and
+the report. The ideal is computed from the calls actually served (target and judge) at the
+mean latency over the connections in all (`--connections`, split between the workers; the
+grader's pool is the provider's default per process, so the ideal is a floor the run can
+beat only through the grader's pool). The last column is each run's throughput relative to
+the first (1 worker).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+
+MODEL = "openai-api/fake/mixed-40"
+GRADER = "openai-api/fake/grader"
+CONDITIONS = 3  # the headline condition of each scenario (the CLI's default grid)
+
+
+def measure(server: Any, workers: int, samples: int, connections: int) -> dict[str, Any]:
+    server.reset()
+    per_condition = math.ceil(samples / CONDITIONS)
+    with tempfile.TemporaryDirectory(prefix="insiderbench-workers-") as tmp:
+        env = {**os.environ, **server.env(), "INSPECT_DISPLAY": "none",
+               "XDG_DATA_HOME": f"{tmp}/data"}
+        argv = [sys.executable, "-c", "from insiderbench.cli import main; main()", "run",
+                "--model", MODEL, "--grader", GRADER, "--samples", str(per_condition),
+                "--seed", "1", "--max-connections", str(connections),
+                "--log-dir", f"{tmp}/logs", "--json", "--workers", str(workers)]
+        t0 = time.perf_counter()
+        proc = subprocess.run(argv, env=env, capture_output=True, text=True, check=False)
+        wall = time.perf_counter() - t0
+    if proc.returncode != 0:
+        raise RuntimeError(f"{workers} worker(s) failed:\n{proc.stderr[-3000:]}")
+    rows = [json.loads(line) for line in proc.stdout.splitlines() if line.startswith("{")]
+    stats = server.stats(records=False)
+    return {"workers": workers, "samples": per_condition * CONDITIONS, "wall": wall,
+            "done": sum(r["n"] for r in rows), "served": stats.served,
+            "max_in_flight": stats.max_in_flight, "load": os.getloadavg()[0]}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--samples", type=int, default=2000)
+    parser.add_argument("--latency", type=float, default=0.3)
+    parser.add_argument("--connections", type=int, default=20,
+                        help="the target's connections in all, split between the workers")
+    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    args = parser.parse_args()
+
+    from fakeserver import FakeServerProcess, ServerConfig
+
+    config = ServerConfig(latency_min=args.latency, latency_max=args.latency,
+                          keep_records=False)
+    one, five, _ = os.getloadavg()
+    print(f"# insiderbench workers, {time.strftime('%Y-%m-%d %H:%M')}, load {one:.2f} / "
+          f"{five:.2f} on {os.cpu_count()} CPUs; {args.samples} samples, latency "
+          f"{args.latency:g} s, {args.connections} connections, judge on")
+    results = []
+    with FakeServerProcess(config) as server:
+        for n in args.workers:
+            print(f"  {n} worker(s)...", file=sys.stderr, flush=True)
+            results.append(measure(server, n, args.samples, args.connections))
+    print(f"{'workers':>7} {'samples':>7} {'calls':>6} {'wall s':>7} {'ideal s':>7} "
+          f"{'% ideal':>7} {'samples/s':>9} {'in flight':>9} {'load':>5} {'vs 1':>6}")
+    base = results[0]["samples"] / results[0]["wall"]
+    for r in results:
+        ideal = r["served"] * config.mean_latency / args.connections
+        rate = r["samples"] / r["wall"]
+        print(f"{r['workers']:>7} {r['samples']:>7} {r['served']:>6} {r['wall']:7.1f} "
+              f"{ideal:7.1f} {ideal / r['wall']:7.0%} {rate:9.1f} {r['max_in_flight']:>9} "
+              f"{r['load']:5.1f} {rate / base:5.2f}x")
+        if r["done"] != r["samples"]:
+            print(f"   !! {r['done']} of {r['samples']} samples done")
+
+
+if __name__ == "__main__":
+    main()
