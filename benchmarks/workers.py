@@ -32,7 +32,11 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 MODEL = "openai-api/fake/mixed-40"
 GRADER = "openai-api/fake/grader"
-CONDITIONS = 3  # the headline condition of each scenario (the CLI's default grid)
+# The headline condition of each scenario under both threats (replacement, restriction): six
+# conditions, so that two or three workers get equal shares (one condition is one task's
+# smallest unit: its samples are not split between tasks).
+GRID = ["--urgency", "replacement", "--urgency", "restriction"]
+CONDITIONS = 6
 
 
 def measure(server: Any, workers: int, samples: int, connections: int) -> dict[str, Any]:
@@ -42,7 +46,7 @@ def measure(server: Any, workers: int, samples: int, connections: int) -> dict[s
         env = {**os.environ, **server.env(), "INSPECT_DISPLAY": "none",
                "XDG_DATA_HOME": f"{tmp}/data"}
         argv = [sys.executable, "-c", "from insiderbench.cli import main; main()", "run",
-                "--model", MODEL, "--grader", GRADER, "--samples", str(per_condition),
+                *GRID, "--model", MODEL, "--grader", GRADER, "--samples", str(per_condition),
                 "--seed", "1", "--max-connections", str(connections),
                 "--log-dir", f"{tmp}/logs", "--json", "--workers", str(workers)]
         t0 = time.perf_counter()

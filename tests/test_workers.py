@@ -210,3 +210,20 @@ def test_ray_address_without_ray_executor_is_a_one_line_error(tmp_path):
     assert proc.returncode == 2
     assert proc.stderr.strip().splitlines()[-1].endswith("(choices: local, ray)")
     assert "Traceback" not in proc.stderr
+
+
+def test_inspect_still_speaks_the_worker_protocol_we_write():
+    """The protocol is not Inspect's public API: this guards what we rely on of it."""
+    from inspect_ai._eval.eval_set_manifest import EvalSetCaptureTask
+    from inspect_ai._eval.eval_set_selection import (
+        EVAL_SET_SELECTION_VERSION,
+        EvalSetSelection,
+    )
+
+    from insiderbench.experiment._workers import SELECTION_VERSION
+
+    assert EVAL_SET_SELECTION_VERSION >= SELECTION_VERSION
+    EvalSetSelection.model_validate({
+        "version": SELECTION_VERSION, "eval_set_id": "x", "overrides": {"max_tasks": 2},
+        "tasks": [{"identifier": "a", "resume": "file:///a.eval"}, {"identifier": "b"}]})
+    assert {"identifier", "samples", "epochs"} <= set(EvalSetCaptureTask.model_fields)
