@@ -47,6 +47,13 @@ def table(out: str) -> list[dict[str, Any]]:
     return sorted(rows, key=lambda r: (r["model"], r.get("condition", ""), json.dumps(r)))
 
 
+def report_rows(log_dir: Path) -> list[dict[str, Any]]:
+    proc = subprocess.run([sys.executable, "-c", "from insiderbench.cli import main; main()",
+                           "report", str(log_dir), "--json", "--out", str(log_dir) + "-report"],
+                          capture_output=True, text=True, check=True)
+    return table(proc.stdout)
+
+
 def workers_of(pid: int) -> list[int]:
     """Worker processes (not the capture) below the CLI process `pid`."""
     out = subprocess.run(["ps", "-eo", "pid=,ppid=,args="], capture_output=True, text=True,
@@ -121,6 +128,9 @@ def test_two_workers_give_the_one_worker_table_and_a_killed_worker_is_retried(
     assert len(logs) == 2 and all(log.status == "success" for log in logs)
     assert sorted(json.loads(json.dumps(log.eval.task_args["conditions"])).__len__()
                   for log in logs) == [1, 2]
+
+    # `report` reads the sharded dir as one run: the same summary as the one-process dir.
+    assert report_rows(tmp_path / "two") == report_rows(tmp_path / "one")
 
     # Rerunning the finished run pays for nothing and reads the same table.
     server.reset()
@@ -200,6 +210,15 @@ def test_ray_executor_ships_jobs_with_the_forwarded_environment(monkeypatch):
 def test_a_failed_capture_is_reported_with_its_reason():
     result = run_job(WorkerJob("capture", "{not json"))
     assert result.returncode != 0 and "JSONDecodeError" in result.stderr_tail
+
+
+def test_a_log_dir_on_object_storage_is_a_one_line_error():
+    proc = subprocess.run(
+        [sys.executable, "-c", "from insiderbench.cli import main; main()", "run",
+         "--model", "mockllm/model", "--log-dir", "s3://bucket/run"],
+        capture_output=True, text=True)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert "object storage is not supported" in proc.stderr.strip().splitlines()[-1]
 
 
 def test_ray_address_without_ray_executor_is_a_one_line_error(tmp_path):
