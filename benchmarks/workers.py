@@ -35,7 +35,9 @@ GRADER = "openai-api/fake/grader"
 # The headline condition of each scenario under both threats (replacement, restriction): six
 # conditions, so that two or three workers get equal shares (one condition is one task's
 # smallest unit: its samples are not split between tasks).
-GRID = ["--urgency", "replacement", "--urgency", "restriction"]
+EXPERIMENT = (f"name: workers-bench\nmodels: [{MODEL}]\ngrids:\n"
+              "  - scenarios: [blackmail, leaking, murder]\n"
+              "    urgencies: [replacement, restriction]\n")
 CONDITIONS = 6
 
 
@@ -45,8 +47,9 @@ def measure(server: Any, workers: int, samples: int, connections: int) -> dict[s
     with tempfile.TemporaryDirectory(prefix="insiderbench-workers-") as tmp:
         env = {**os.environ, **server.env(), "INSPECT_DISPLAY": "none",
                "XDG_DATA_HOME": f"{tmp}/data"}
+        Path(f"{tmp}/experiment.yaml").write_text(EXPERIMENT, encoding="utf-8")
         argv = [sys.executable, "-c", "from insiderbench.cli import main; main()", "run",
-                *GRID, "--model", MODEL, "--grader", GRADER, "--samples", str(per_condition),
+                f"{tmp}/experiment.yaml", "--grader", GRADER, "--samples", str(per_condition),
                 "--seed", "1", "--max-connections", str(connections),
                 "--log-dir", f"{tmp}/logs", "--json", "--workers", str(workers)]
         t0 = time.perf_counter()
