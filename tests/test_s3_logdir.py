@@ -11,8 +11,8 @@ import pytest
 
 moto_server = pytest.importorskip("moto.server")
 
-from insiderbench.experiment import LogDirLocked, lock_log_dir  # noqa: E402
-from insiderbench.experiment._lock import LOCK_NAME, RemoteLogDirLock  # noqa: E402
+from insiderbench.experiment import LogDirLocked, lock_log_dir
+from insiderbench.experiment._lock import LOCK_NAME, RemoteLogDirLock
 
 
 def _free_port() -> int:

@@ -67,3 +67,4 @@ def test_sigterm_stops_the_workers_and_the_rerun_finishes(server, tmp_path):
     assert sum(json.loads(line)["n"] for line in out.splitlines()) == total
     served = server.stats().served_by_sample()
     assert len(served) == total and all(n == 1 for n in served.values()), served
+    assert len(latest_logs(log_dir)) == 2, "one log per shard"
