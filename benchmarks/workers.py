@@ -10,8 +10,10 @@ start-up, the capture and the workers' own start-up included, then the results t
 the report. The ideal is computed from the calls actually served (target and judge) at the
 mean latency over the connections in all (`--connections`, split between the workers; the
 grader's pool is the provider's default per process, so the ideal is a floor the run can
-beat only through the grader's pool). The last column is each run's throughput relative to
-the first (1 worker).
+beat only through the grader's pool). `vs 1` is each run's throughput relative to the first
+(1 worker), for the whole command and for its eval phase alone (`evals s`: from the start
+until the last log was completed; the results table and report that follow are read by one
+process however many workers ran).
 """
 
 from __future__ import annotations
@@ -52,16 +54,29 @@ def measure(server: Any, workers: int, samples: int, connections: int) -> dict[s
                 f"{tmp}/experiment.yaml", "--grader", GRADER, "--samples", str(per_condition),
                 "--seed", "1", "--max-connections", str(connections),
                 "--log-dir", f"{tmp}/logs", "--json", "--workers", str(workers)]
-        t0 = time.perf_counter()
+        t0, start = time.perf_counter(), time.time()
         proc = subprocess.run(argv, env=env, capture_output=True, text=True, check=False)
         wall = time.perf_counter() - t0
+        # The eval phase: from the command's start until its last log was completed (what
+        # follows is the results table and the report, read in one process either way).
+        evals = _completed_at(f"{tmp}/logs") - start
     if proc.returncode != 0:
         raise RuntimeError(f"{workers} worker(s) failed:\n{proc.stderr[-3000:]}")
     rows = [json.loads(line) for line in proc.stdout.splitlines() if line.startswith("{")]
     stats = server.stats(records=False)
     return {"workers": workers, "samples": per_condition * CONDITIONS, "wall": wall,
+            "evals": evals,
             "done": sum(r["n"] for r in rows), "served": stats.served,
             "max_in_flight": stats.max_in_flight, "load": os.getloadavg()[0]}
+
+
+def _completed_at(log_dir: str) -> float:
+    from datetime import datetime
+
+    from insiderbench.experiment import latest_logs
+
+    return max(datetime.fromisoformat(str(log.stats.completed_at)).timestamp()
+               for log in latest_logs(log_dir))
 
 
 def main() -> None:
@@ -87,14 +102,17 @@ def main() -> None:
             print(f"  {n} worker(s)...", file=sys.stderr, flush=True)
             results.append(measure(server, n, args.samples, args.connections))
     print(f"{'workers':>7} {'samples':>7} {'calls':>6} {'wall s':>7} {'ideal s':>7} "
-          f"{'% ideal':>7} {'samples/s':>9} {'in flight':>9} {'load':>5} {'vs 1':>6}")
+          f"{'% ideal':>7} {'samples/s':>9} {'in flight':>9} {'load':>5} {'vs 1':>6} "
+          f"{'evals s':>7} {'vs 1':>6}")
     base = results[0]["samples"] / results[0]["wall"]
+    base_evals = results[0]["samples"] / results[0]["evals"]
     for r in results:
         ideal = r["served"] * config.mean_latency / args.connections
         rate = r["samples"] / r["wall"]
         print(f"{r['workers']:>7} {r['samples']:>7} {r['served']:>6} {r['wall']:7.1f} "
               f"{ideal:7.1f} {ideal / r['wall']:7.0%} {rate:9.1f} {r['max_in_flight']:>9} "
-              f"{r['load']:5.1f} {rate / base:5.2f}x")
+              f"{r['load']:5.1f} {rate / base:5.2f}x {r['evals']:7.1f} "
+              f"{r['samples'] / r['evals'] / base_evals:5.2f}x")
         if r["done"] != r["samples"]:
             print(f"   !! {r['done']} of {r['samples']} samples done")
 

@@ -11,9 +11,13 @@ eval_set's bookkeeping of the dir (the coordinator, `_workers`, owns that).
 from __future__ import annotations
 
 import json
+import os
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
+
+from insiderbench.experiment._executors import CAPTURE_ENV
 
 
 def worker_spec(experiment: Any, shards: list[list[str]], log_dir: str,
@@ -59,6 +63,28 @@ def run_worker(spec_text: str) -> None:
         display="none",
         **kwargs,
     )
+
+
+def capture_here(spec_text: str) -> str:
+    """The capture manifest, made in this process (capture mode ends its process with
+    `SystemExit(0)`, caught here): saves a process start when the workers run on this
+    machine. Workers on other machines capture on one of theirs (a task's source file is
+    part of its identifier)."""
+    saved = os.environ.get(CAPTURE_ENV)
+    with tempfile.TemporaryDirectory(prefix="insiderbench-capture-") as tmp:
+        manifest = Path(tmp) / "manifest.json"
+        os.environ[CAPTURE_ENV] = str(manifest)
+        try:
+            run_worker(spec_text)
+        except SystemExit as ex:
+            if ex.code not in (0, None):
+                raise
+        finally:
+            if saved is None:
+                os.environ.pop(CAPTURE_ENV, None)
+            else:
+                os.environ[CAPTURE_ENV] = saved
+        return manifest.read_text(encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -2,7 +2,8 @@
 protocol, all writing into one log dir.
 
 This process coordinates: it holds the log dir's lock and the reply cache for the whole run,
-enumerates the tasks with one capture (a worker run with `INSPECT_EVAL_SET_CAPTURE`), reads
+enumerates the tasks with one capture (the worker's definition run with
+`INSPECT_EVAL_SET_CAPTURE`: in this process for local workers, on a node for Ray), reads
 which of them the log dir already finished, and hands the rest to N workers (each a
 selection, `INSPECT_EVAL_SET_SELECTION`, naming its tasks and the log each resumes). Worker
 mode neither fails a task on sample errors nor retries one, so after each round the
@@ -36,7 +37,7 @@ from insiderbench.experiment._interrupt import sigterm_as_interrupt
 from insiderbench.experiment._lock import lock_log_dir
 from insiderbench.experiment._replies import clear_reply_cache, reply_cache
 from insiderbench.experiment._run import RunOutcome, latest_logs, lint_conditions, task_key
-from insiderbench.experiment._worker import worker_spec
+from insiderbench.experiment._worker import capture_here, worker_spec
 
 TASK_SAMPLES = 500  # samples (conditions x epochs) in one task, at most
 EVAL_SET_ID_FILE = ".eval-set-id"  # Inspect's own name for it
@@ -172,11 +173,20 @@ def _run_interruptibly(executor: Executor, jobs: list[WorkerJob]) -> list[JobRes
 
 
 def _capture(executor: Executor, spec: str) -> dict[str, Any]:
+    if isinstance(executor, LocalExecutor):
+        try:
+            text = capture_here(spec)
+        except Exception as ex:
+            first = (str(ex).splitlines() or [""])[0]
+            raise WorkerFailed(f"enumerating the run's tasks failed: {type(ex).__name__}: "
+                               f"{first}") from ex
+        manifest: dict[str, Any] = json.loads(text)
+        return manifest
     (result,) = executor.run([WorkerJob("capture", spec)])
     if result.returncode != 0 or not result.manifest:
         last = (result.stderr_tail.strip().splitlines() or ["(no output)"])[-1]
         raise WorkerFailed(f"enumerating the run's tasks failed: {last}")
-    manifest: dict[str, Any] = json.loads(result.manifest)
+    manifest = json.loads(result.manifest)
     return manifest
 
 
