@@ -13,7 +13,9 @@ grader's pool is the provider's default per process, so the ideal is a floor the
 beat only through the grader's pool). `vs 1` is each run's throughput relative to the first
 (1 worker), for the whole command and for its eval phase alone (`evals s`: from the start
 until the last log was completed; the results table and report that follow are read by one
-process however many workers ran).
+process however many workers ran). `CPU s` is the CPU time of the command and every process
+it started: on a machine whose cores are busy with other work, more workers cannot run faster,
+and this column shows what they cost.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import argparse
 import json
 import math
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -55,8 +58,11 @@ def measure(server: Any, workers: int, samples: int, connections: int) -> dict[s
                 "--seed", "1", "--max-connections", str(connections),
                 "--log-dir", f"{tmp}/logs", "--json", "--workers", str(workers)]
         t0, start = time.perf_counter(), time.time()
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         proc = subprocess.run(argv, env=env, capture_output=True, text=True, check=False)
         wall = time.perf_counter() - t0
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)  # the workers too: waited for
+        cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
         # The eval phase: from the command's start until its last log was completed (what
         # follows is the results table and the report, read in one process either way).
         evals = _completed_at(f"{tmp}/logs") - start
@@ -65,7 +71,7 @@ def measure(server: Any, workers: int, samples: int, connections: int) -> dict[s
     rows = [json.loads(line) for line in proc.stdout.splitlines() if line.startswith("{")]
     stats = server.stats(records=False)
     return {"workers": workers, "samples": per_condition * CONDITIONS, "wall": wall,
-            "evals": evals,
+            "evals": evals, "cpu": cpu,
             "done": sum(r["n"] for r in rows), "served": stats.served,
             "max_in_flight": stats.max_in_flight, "load": os.getloadavg()[0]}
 
@@ -103,7 +109,7 @@ def main() -> None:
             results.append(measure(server, n, args.samples, args.connections))
     print(f"{'workers':>7} {'samples':>7} {'calls':>6} {'wall s':>7} {'ideal s':>7} "
           f"{'% ideal':>7} {'samples/s':>9} {'in flight':>9} {'load':>5} {'vs 1':>6} "
-          f"{'evals s':>7} {'vs 1':>6}")
+          f"{'evals s':>7} {'vs 1':>6} {'CPU s':>6}")
     base = results[0]["samples"] / results[0]["wall"]
     base_evals = results[0]["samples"] / results[0]["evals"]
     for r in results:
@@ -112,7 +118,7 @@ def main() -> None:
         print(f"{r['workers']:>7} {r['samples']:>7} {r['served']:>6} {r['wall']:7.1f} "
               f"{ideal:7.1f} {ideal / r['wall']:7.0%} {rate:9.1f} {r['max_in_flight']:>9} "
               f"{r['load']:5.1f} {rate / base:5.2f}x {r['evals']:7.1f} "
-              f"{r['samples'] / r['evals'] / base_evals:5.2f}x")
+              f"{r['samples'] / r['evals'] / base_evals:5.2f}x {r['cpu']:6.1f}")
         if r["done"] != r["samples"]:
             print(f"   !! {r['done']} of {r['samples']} samples done")
 
