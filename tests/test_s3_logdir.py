@@ -90,3 +90,27 @@ def test_a_live_lease_is_not_taken_over(bucket):
                                   Body=json.dumps(live).encode())
     with pytest.raises(LogDirLocked, match="pid 7 on elsewhere"):
         RemoteLogDirLock(f"s3://{bucket}/exp").acquire()
+
+
+def test_runs_into_s3_with_one_and_two_workers_then_resume_paying_nothing(bucket, monkeypatch):
+    """Inspect writes the logs through fsspec; our lock, eval-set id and log reading follow
+    (the reply cache is local only: none on object storage)."""
+    from fakeserver import FakeServer, ServerConfig
+    from insiderbench.experiment import Experiment, latest_logs, run_experiment
+    from insiderbench.experiment._workers import run_with_workers
+
+    exp = Experiment.model_validate({
+        "name": "s3", "models": ["openai-api/fake/mixed-40"], "samples": 3, "seed": 1,
+        "grids": [{"scenarios": ["blackmail", "leaking"]}]})
+    with FakeServer(ServerConfig(latency_min=0.01, latency_max=0.02, seed=1)) as server:
+        for name, value in server.env().items():
+            monkeypatch.setenv(name, value)
+        single = run_experiment(exp, f"s3://{bucket}/one", display="none")
+        assert single.success and server.stats().served == 6
+        sharded = run_with_workers(exp, f"s3://{bucket}/two", workers=2, echo=lambda _: None)
+        assert sharded.success and server.stats().served == 12
+        logs = latest_logs(f"s3://{bucket}/two")
+        assert len(logs) == 2 and all(str(log.location).startswith("s3://") for log in logs)
+        assert sum(log.results.completed_samples for log in logs) == 6
+        again = run_with_workers(exp, f"s3://{bucket}/two", workers=2, echo=lambda _: None)
+        assert again.success and server.stats().served == 12, "nothing paid twice"

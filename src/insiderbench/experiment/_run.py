@@ -31,7 +31,7 @@ from insiderbench.task import agentic_misalignment
 
 @dataclass(frozen=True)
 class RunOutcome:
-    log_dir: Path
+    log_dir: Path | str  # a str for object storage (s3://...)
     logs: list[EvalLog]
     success: bool
     interrupted: int | None = None  # the signal that stopped the run (SIGINT, SIGTERM)

@@ -70,18 +70,29 @@ def per_worker_connections(experiment: Experiment, workers: int) -> dict[str, in
     return out
 
 
-def eval_set_id(log_dir: Path) -> str:
+def eval_set_id(log_dir: str) -> str:
     """The log dir's eval-set id: the one already there, else a new one written there."""
+    import fsspec
     from shortuuid import uuid
 
-    path = log_dir / EVAL_SET_ID_FILE
-    if path.exists():
-        text = path.read_text(encoding="utf-8").strip()
+    fs, root = fsspec.core.url_to_fs(log_dir)
+    fs.makedirs(root, exist_ok=True)
+    path = f"{root.rstrip('/')}/{EVAL_SET_ID_FILE}"
+    if fs.exists(path):
+        text = fs.cat_file(path).decode("utf-8").strip()
         if text:
-            return text
+            return str(text)
     new = str(uuid())
-    path.write_text(new, encoding="utf-8")
+    fs.pipe_file(path, new.encode("utf-8"))
     return new
+
+
+def _where(log_dir: str | Path) -> str:
+    """A local log dir as an absolute path; object storage (s3://...) as given."""
+    text = str(log_dir)
+    if "://" in text and not text.startswith("file://"):
+        return text.rstrip("/")
+    return str(Path(text.removeprefix("file://")).resolve())
 
 
 def _complete(log: Any, planned: int) -> bool:
@@ -113,15 +124,13 @@ def run_with_workers(
     workers = workers or experiment.workers
     executor = executor or LocalExecutor()
     say = echo or (lambda text: print(text, file=sys.stderr))
-    log_dir = Path(str(log_dir).removeprefix("file://")).resolve()
+    where = _where(log_dir)
     lint_conditions(experiment)
     ids = [c.condition_id for c in experiment.conditions()]
     shards = shard_conditions(ids, experiment.samples, workers, len(experiment.models))
-    spec = worker_spec(experiment, shards, str(log_dir),
-                       per_worker_connections(experiment, workers))
-    with lock_log_dir(log_dir), reply_cache(log_dir), sigterm_as_interrupt() as received:
-        log_dir.mkdir(parents=True, exist_ok=True)
-        set_id = eval_set_id(log_dir)
+    spec = worker_spec(experiment, shards, where, per_worker_connections(experiment, workers))
+    with lock_log_dir(where), reply_cache(where), sigterm_as_interrupt() as received:
+        set_id = eval_set_id(where)
         interrupted: int | None = None
         planned: dict[str, int] = {}
         try:
@@ -131,7 +140,7 @@ def run_with_workers(
             say(f"{len(planned)} task(s) in {len(shards)} shard(s) per model, "
                 f"{workers} worker(s)")
             for round_ in range(experiment.retry_attempts + 1):
-                logs = _logs_by_id(log_dir, planned)
+                logs = _logs_by_id(where, planned)
                 todo = [{"identifier": i, **({"resume": str(logs[i].location)} if i in logs
                                              else {})}
                         for i in planned if i not in logs or not _complete(logs[i], planned[i])]
@@ -155,13 +164,14 @@ def run_with_workers(
             import signal
 
             interrupted = received.signum or int(signal.SIGINT)
-        logs = _logs_by_id(log_dir, planned)
+        logs = _logs_by_id(where, planned)
         final = list(logs.values())
         success = (interrupted is None and len(final) == len(planned)
                    and all(_complete(log, planned[i]) for i, log in logs.items()))
         if success:
-            clear_reply_cache(log_dir)
-    return RunOutcome(log_dir, final, success, interrupted)
+            clear_reply_cache(where)
+    local = "://" not in where
+    return RunOutcome(Path(where) if local else where, final, success, interrupted)
 
 
 def _run_interruptibly(executor: Executor, jobs: list[WorkerJob]) -> list[JobResult]:
@@ -190,7 +200,7 @@ def _capture(executor: Executor, spec: str) -> dict[str, Any]:
     return manifest
 
 
-def _logs_by_id(log_dir: Path, planned: dict[str, int]) -> dict[str, Any]:
+def _logs_by_id(log_dir: str, planned: dict[str, int]) -> dict[str, Any]:
     """The newest log of each of the run's tasks."""
     return {key: log for log in latest_logs(log_dir)
             if (key := task_key(log)) in planned}
