@@ -114,3 +114,21 @@ def test_runs_into_s3_with_one_and_two_workers_then_resume_paying_nothing(bucket
         assert sum(log.results.completed_samples for log in logs) == 6
         again = run_with_workers(exp, f"s3://{bucket}/two", workers=2, echo=lambda _: None)
         assert again.success and server.stats().served == 12, "nothing paid twice"
+
+
+def test_an_endpoint_gone_at_release_leaves_the_lock_to_its_lease(bucket):
+    """Seen against moto stopped mid-run: the run's end raised EndpointConnectionError from
+    the lock's release. The lock is left to its lease; the next run takes it over."""
+    lock = RemoteLogDirLock(f"s3://{bucket}/exp")
+    lock.acquire()
+    fs = lock.fs
+
+    class Gone:
+        def __getattr__(self, name):
+            def fail(*_args, **_kwargs):
+                raise ConnectionError("endpoint gone")
+            return fail
+
+    lock.fs = Gone()
+    lock.release()  # no exception
+    assert fs.exists(f"{bucket}/exp/{LOCK_NAME}"), "left for its lease to run out"
