@@ -140,6 +140,15 @@ def test_two_workers_give_the_one_worker_table_and_a_killed_worker_is_retried(
     assert server.stats(records=False).served == 0
     assert table(out3) == table(out1)
 
+    # Another split of the same samples would buy them again: refused, in one line.
+    for other, extra in ((tmp_path / "one", ("--workers", "2")), (log_dir, ())):
+        refused = cli(server, other, *extra)
+        _, err = refused.communicate(timeout=300)
+        assert refused.returncode == 2, err[-2000:]
+        assert "would be generated again" in err.strip().splitlines()[-1]
+        assert "Traceback" not in err
+    assert server.stats(records=False).served == 0
+
 
 class FakeRay:
     """Ray's API as RayExecutor uses it: each remote call runs in a thread, here."""

@@ -29,7 +29,7 @@ from insiderbench.cli._options import (
     judge_options,
 )
 from insiderbench.cli._output import emit_results, judges_in, terminal_text
-from insiderbench.cli._scale import run_sharded, scale_options, sharded
+from insiderbench.cli._scale import check_same_split, run_sharded, scale_options, sharded
 
 
 @click.command()
@@ -132,6 +132,7 @@ def run(
     out_dir = writable_dir(chosen_log_dir(log_dir, experiment.default_log_dir()))
     hold_log_dir(out_dir)  # one run per log dir, until this command ends
     check_judging_matches(out_dir, experiment)
+    check_same_split(out_dir, experiment)
     conditions = experiment.conditions()
     click.echo(
         f"Running {experiment.name}: {len(conditions)} condition(s) x {experiment.samples} "

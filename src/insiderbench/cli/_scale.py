@@ -37,6 +37,17 @@ def sharded(experiment: Any, workers: int | None, executor: str | None,
     return experiment
 
 
+def check_same_split(out_dir: Path, experiment: Any) -> None:
+    """Refuse a run that would generate again samples the log dir holds in other tasks."""
+    if not out_dir.is_dir():
+        return
+    from insiderbench.experiment._workers import split_mismatch
+
+    problem = split_mismatch(out_dir, experiment, experiment.workers)
+    if problem is not None:
+        raise UserError(problem)
+
+
 def run_sharded(experiment: Any, out_dir: Path, executor: str | None,
                 ray_address: str | None) -> Any:
     """Run through workers (`experiment._workers`), reporting a failed start as a user error."""

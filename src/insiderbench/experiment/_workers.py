@@ -60,6 +60,43 @@ def shard_conditions(ids: Sequence[str], samples: int, workers: int, models: int
     return [ids[i * len(ids) // count:(i + 1) * len(ids) // count] for i in range(count)]
 
 
+def _conditions_of(log: Any) -> frozenset[str]:
+    args = log.eval.task_args_passed or log.eval.task_args or {}
+    conditions = args.get("conditions") or []
+    if isinstance(conditions, str):
+        conditions = conditions.split(",")
+    return frozenset(str(c) for c in conditions)
+
+
+def split_mismatch(log_dir: str | Path, experiment: Experiment, workers: int) -> str | None:
+    """Why running the experiment into `log_dir` with `workers` would generate again samples
+    the dir already holds, split into tasks another way (by another `--workers`, or by one
+    process); None when it would not. A task's conditions are part of its identity."""
+    ids = [c.condition_id for c in experiment.conditions()]
+    shards = (shard_conditions(ids, experiment.samples, workers, len(experiment.models))
+              if workers > 1 else [ids])
+    want, every = {frozenset(s) for s in shards}, frozenset(ids)
+    models = {spec.model for spec in experiment.models}
+    for model in sorted(models):
+        held = [c for log in latest_logs(str(log_dir)) if log.eval.model == model
+                and log.results is not None and log.results.completed_samples > 0
+                and (c := _conditions_of(log)) and c <= every]
+        others = [c for c in held if c not in want]
+        if workers == 1:
+            # Only the shards of a split run count (disjoint tasks covering the conditions
+            # between them): a one-process run never reused other runs' subsets either.
+            covered: frozenset[str] = frozenset().union(*others) if others else frozenset()
+            if len(others) < 2 or covered != every or sum(map(len, others)) != len(every):
+                continue
+        elif not others:
+            continue
+        before = "one process" if every in held else "another number of workers"
+        return (f"{log_dir} holds {model}'s samples of these conditions made by {before}; "
+                f"with --workers {workers} they would be generated again. Rerun with the "
+                "--workers that made them, or choose another --log-dir")
+    return None
+
+
 def per_worker_connections(experiment: Experiment, workers: int) -> dict[str, int | None]:
     """Each model's connections split between the workers, so the run as a whole keeps to
     the limit given (a model with no limit keeps its provider's default in each worker)."""
