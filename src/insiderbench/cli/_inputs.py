@@ -187,6 +187,9 @@ def chosen_log_dir(log_dir: str | None, default: str) -> str:
     if not log_dir.strip():
         raise UserError("--log-dir is empty: give a directory, or leave the option out for "
                         f"the default ({default})")
+    if "://" in log_dir and not log_dir.startswith("file://"):
+        raise UserError(f"log dir {log_dir!r}: the commands take a local directory or a "
+                        "shared filesystem; object storage is not supported by them yet")
     if Path(log_dir).exists() and not Path(log_dir).is_dir():
         raise UserError(f"log dir {log_dir!r} is a file, not a directory")
     return log_dir

@@ -30,6 +30,7 @@ from insiderbench.cli._options import (
     judge_options,
 )
 from insiderbench.cli._output import emit_results, judges_in, labels_of, terminal_text
+from insiderbench.cli._scale import check_same_split, run_sharded, scale_options, sharded
 from insiderbench.cli._sequential import apply_sequential, sequential_options
 
 
@@ -68,6 +69,7 @@ from insiderbench.cli._sequential import apply_sequential, sequential_options
 @agentic_options
 @sequential_options
 @budget_options
+@scale_options
 def run(
     source: ExperimentSource,
     models: tuple[str, ...],
@@ -92,6 +94,9 @@ def run(
     max_samples: int | None,
     budget: float | None,
     prices_file: str | None,
+    workers: int | None,
+    executor: str | None,
+    ray_address: str | None,
     **agentic: Any,
 ) -> int:
     """Run an experiment (FILE, --preset or factor flags) and print harmful-action rates.
@@ -118,6 +123,7 @@ def run(
     experiment = apply_agentic_options(experiment, **agentic)
     experiment = apply_sequential(experiment, samples, ci_width, min_samples, max_samples)
     experiment = apply_budget(experiment, budget, prices_file)
+    experiment = sharded(experiment, workers, executor, ray_address)
     if experiment.graders:
         for model in experiment.graders:
             resolve_model(model)
@@ -137,6 +143,7 @@ def run(
     out_dir = writable_dir(chosen_log_dir(log_dir, experiment.default_log_dir()))
     hold_log_dir(out_dir)  # one run per log dir, until this command ends
     check_judging_matches(out_dir, experiment)
+    check_same_split(out_dir, experiment)
     conditions = experiment.conditions()
     from insiderbench.experiment import planned_samples, sampling_text
 
@@ -146,10 +153,13 @@ def run(
     )
     redirect = contextlib.redirect_stdout(sys.stderr) if as_json else contextlib.nullcontext()
     with redirect:
-        outcome = run_experiment(experiment, out_dir, display="none" if as_json else None)
+        if experiment.workers > 1 or executor == "ray":
+            outcome = run_sharded(experiment, out_dir, executor, ray_address)
+        else:
+            outcome = run_experiment(experiment, out_dir, display="none" if as_json else None)
     planned = len(conditions) * planned_samples(experiment) * len(experiment.models)
     return report_outcome(outcome.logs, out_dir, as_json, rule, outcome.interrupted, planned,
-                          spend=outcome.spend, experiment=experiment)
+                          spend=getattr(outcome, "spend", None), experiment=experiment)
 
 
 def report_outcome(logs: list[Any], out_dir: Path, as_json: bool, rule: str = "auto",

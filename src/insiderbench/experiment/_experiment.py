@@ -91,6 +91,7 @@ class Experiment(BaseModel):
     attempt_timeout: int | None = Field(default=None, ge=1)
     retry_on_error: int = Field(default=DEFAULT_RETRY_ON_ERROR, ge=0)
     retry_attempts: int = Field(default=DEFAULT_RETRY_ATTEMPTS, ge=0)
+    workers: int = Field(default=1, ge=1)  # processes sharing the run (`_workers`)
     batch: bool | int = False
     cache_prompt: bool | Literal["auto"] = "auto"
     mode: Mode = "classic"  # of grids without `modes`; agentic: tool calls in a mail client

@@ -8,8 +8,7 @@ when, command) so the refused run can say who holds it.
 
 Object storage has no flock: there the same end is served by a lock object written with a
 conditional put (create only if absent, `If-None-Match: *`), carrying the same holder record
-and a lease the holder renews. That is the seam `lock_log_dir` leaves for `RemoteLogDirLock`;
-only local log dirs are implemented today.
+and a lease the holder renews (`RemoteLogDirLock`).
 """
 
 from __future__ import annotations
@@ -21,11 +20,14 @@ import json
 import os
 import socket
 import sys
+import threading
+import time
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 LOCK_NAME = ".insiderbench.lock"
 
@@ -151,20 +153,78 @@ class LocalLogDirLock:
         self._fd = None
 
 
-class RemoteLogDirLock:
-    """The seam for object storage (s3://, gs://, ...): a lock object created with a
-    conditional put. Not implemented yet."""
+LEASE_SECONDS = 60.0
 
-    def __init__(self, log_dir: str) -> None:
-        self.log_dir = log_dir
+
+class RemoteLogDirLock:
+    """Object storage (s3://, gs://, ...) through fsspec: the lock object is created with a
+    conditional put (`If-None-Match: *`: only if absent), so of two runs exactly one creates
+    it. It carries the holder and a lease the holder renews every third of `lease` seconds;
+    a lock whose lease has run out (its holder died) is taken over. Release deletes it."""
+
+    def __init__(self, log_dir: str, lease: float = LEASE_SECONDS) -> None:
+        import fsspec
+
+        self.log_dir = log_dir.rstrip("/")
+        self.path = f"{self.log_dir}/{LOCK_NAME}"
+        self.lease = lease
+        self.fs, _ = fsspec.core.url_to_fs(self.log_dir)
+        self._token: str | None = None
+        self._stop = threading.Event()
+        self._renewer: threading.Thread | None = None
+
+    def _record(self) -> bytes:
+        return json.dumps({**_me().__dict__, "token": self._token,
+                           "expires": time.time() + self.lease}).encode()
+
+    def _read(self) -> dict[str, Any]:
+        try:
+            data = json.loads(self.fs.cat_file(self.path) or b"{}")
+        except (FileNotFoundError, ValueError):
+            return {}
+        return data if isinstance(data, dict) else {}
 
     def acquire(self) -> None:
-        raise NotImplementedError(
-            f"log dir {self.log_dir}: locking a log dir on object storage is not supported yet"
-        )
+        self._token = uuid.uuid4().hex
+        for _ in range(3):
+            try:
+                self.fs.pipe_file(self.path, self._record(), mode="create")
+            except (FileExistsError, OSError) as ex:
+                if not isinstance(ex, FileExistsError) and not self.fs.exists(self.path):
+                    raise
+                data = self._read()
+                if data and float(data.get("expires", 0)) < time.time():
+                    with contextlib.suppress(FileNotFoundError):
+                        self.fs.rm_file(self.path)  # its holder stopped renewing: dead
+                    continue
+                holder = LockHolder(pid=data.get("pid"), host=str(data.get("host", "")),
+                                    since=str(data.get("since", "")),
+                                    command=str(data.get("command", "")))
+                raise LogDirLocked(self.log_dir, holder) from None
+            self._stop.clear()
+            self._renewer = threading.Thread(target=self._renew, daemon=True,
+                                             name="insiderbench-lock-lease")
+            self._renewer.start()
+            return
+        raise LogDirLocked(self.log_dir, LockHolder(None, "", "", ""))
+
+    def _renew(self) -> None:
+        while not self._stop.wait(self.lease / 3):
+            with contextlib.suppress(Exception):  # an endpoint away for a while
+                self.fs.pipe_file(self.path, self._record())
 
     def release(self) -> None:
-        pass
+        if self._token is None:
+            return
+        self._stop.set()
+        if self._renewer is not None:
+            self._renewer.join()
+        # An endpoint gone at the end of a run must not turn it into a crash: the lock is
+        # then left to its lease, which runs out.
+        with contextlib.suppress(Exception):
+            if self._read().get("token") == self._token:
+                self.fs.rm_file(self.path)
+        self._token = None
 
 
 _held: dict[str, tuple[LogDirLock, int]] = {}

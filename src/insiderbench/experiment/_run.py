@@ -33,7 +33,7 @@ from insiderbench.task import agentic_misalignment
 
 @dataclass(frozen=True)
 class RunOutcome:
-    log_dir: Path
+    log_dir: Path | str  # a str for object storage (s3://...)
     logs: list[EvalLog]
     success: bool
     interrupted: int | None = None  # the signal that stopped the run (SIGINT, SIGTERM)
@@ -108,8 +108,10 @@ def intervention_files(experiment: Experiment) -> list[str]:
     return [get_intervention(n).path for n in names]
 
 
-def experiment_tasks(experiment: Experiment) -> list[Task]:
-    """One task per model under test, holding all the experiment's conditions."""
+def experiment_tasks(experiment: Experiment,
+                     shards: list[list[str]] | None = None) -> list[Task]:
+    """One task per model under test, holding all the experiment's conditions (or, given
+    `shards`, one task per model and shard of condition ids: see `_workers`)."""
     from inspect_ai.model import get_model
 
     ids = [c.condition_id for c in experiment.conditions()]
@@ -132,17 +134,18 @@ def experiment_tasks(experiment: Experiment) -> list[Task]:
     tasks = []
     for spec in experiment.models:
         config = generate_config(experiment, spec)
-        base = agentic_misalignment(
-            conditions=ids,
-            seed=experiment.seed,
-            temperature=config.temperature,
-            max_tokens=config.max_tokens,
-            **judged,
-            **agentic,
-            **sequential_task_args(experiment),
-        )
-        model = get_model(spec.model, config=config, memoize=False, **spec.model_args)
-        tasks.append(task_with(base, model=model, config=config))
+        for chunk in shards or [ids]:
+            base = agentic_misalignment(
+                conditions=chunk,
+                seed=experiment.seed,
+                temperature=config.temperature,
+                max_tokens=config.max_tokens,
+                **judged,
+                **agentic,
+                **sequential_task_args(experiment),
+            )
+            model = get_model(spec.model, config=config, memoize=False, **spec.model_args)
+            tasks.append(task_with(base, model=model, config=config))
     return tasks
 
 
