@@ -240,6 +240,19 @@ def test_ray_address_without_ray_executor_is_a_one_line_error(tmp_path):
     assert "Traceback" not in proc.stderr
 
 
+def test_options_not_wired_through_workers_are_refused_not_ignored(tmp_path, capsys):
+    from helpers import run_cli
+
+    prices = tmp_path / "prices.yaml"
+    prices.write_text("mockllm/model: {input: 1.0, output: 2.0}\n")
+    for extra, flag in ((("--ci-width", "0.2"), "--ci-width"),
+                        (("--budget", "5", "--prices", str(prices)), "--budget")):
+        code, _, err = run_cli(capsys, "run", "--model", "mockllm/model", "--workers", "2",
+                               "--log-dir", str(tmp_path / "logs"), *extra)
+        last = err.strip().splitlines()[-1]
+        assert code == 2 and flag in last and "one process only" in last, err
+
+
 def test_inspect_still_speaks_the_worker_protocol_we_write():
     """The protocol is not Inspect's public API: this guards what we rely on of it."""
     from inspect_ai._eval.eval_set_manifest import EvalSetCaptureTask

@@ -34,6 +34,13 @@ def sharded(experiment: Any, workers: int | None, executor: str | None,
                         f"{', '.join(EXECUTOR_CHOICES)})")
     if workers is not None:
         experiment = experiment.model_copy(update={"workers": workers})
+    if experiment.workers > 1 or executor == "ray":
+        # Neither is wired through the workers yet: refused, never silently ignored.
+        unsupported = [flag for flag, on in (("--ci-width", experiment.ci_width is not None),
+                                             ("--budget", experiment.budget is not None)) if on]
+        if unsupported:
+            raise UserError(f"{' and '.join(unsupported)} run in one process only for now: "
+                            "drop --workers/--executor ray, or the option")
     return experiment
 
 
