@@ -13,7 +13,7 @@ from insiderbench.classify import DEFAULT_AUDIT_FRACTION
 from insiderbench.experiment._grid import (
     Grid,
     expand,
-    intervention_name,
+    known_interventions,
     nonnegative_seeds,
     pack_name,
 )
@@ -122,9 +122,7 @@ class Experiment(BaseModel):
     @field_validator("interventions")
     @classmethod
     def _known_interventions(cls, v: list[str] | None) -> list[str] | None:
-        for spec in v or []:
-            intervention_name(spec)
-        return v
+        return known_interventions(v)
 
     @model_validator(mode="after")
     def _sample_bounds(self) -> Experiment:

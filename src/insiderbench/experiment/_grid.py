@@ -31,6 +31,13 @@ NamedGoalValue = Literal[
 ]
 
 
+def known_interventions(v: list[str] | None) -> list[str] | None:
+    """Interventions (of a grid or a whole experiment): `none` or a file that loads."""
+    for spec in v or []:
+        intervention_name(spec)
+    return v
+
+
 def nonnegative_seeds(v: list[int] | None) -> list[int] | None:
     """Variant seeds (of a grid or a whole experiment) are 0 or more."""
     if any(s < 0 for s in v or []):
@@ -70,9 +77,7 @@ class Grid(BaseModel):
     @field_validator("interventions")
     @classmethod
     def _known_interventions(cls, v: list[str] | None) -> list[str] | None:
-        for spec in v or []:
-            intervention_name(spec)
-        return v
+        return known_interventions(v)
 
     @field_validator("packs")
     @classmethod

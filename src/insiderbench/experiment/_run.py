@@ -149,6 +149,28 @@ def experiment_tasks(experiment: Experiment,
     return tasks
 
 
+def eval_set_args(experiment: Experiment) -> dict[str, Any]:
+    """What every `eval_set` call of a run passes, in one process or in each worker: retries,
+    the graders' roles, and the settings that let a rerun resume."""
+    args: dict[str, Any] = {
+        "retry_attempts": experiment.retry_attempts,
+        "retry_on_error": experiment.retry_on_error,
+        # Every sample runs even when some fail; the task is then marked failed so that the
+        # next pass (or the next invocation) retries just the failed samples.
+        "fail_on_error": True,
+        "continue_on_fail": True,
+        "log_dir_allow_dirty": True,
+        "log_realtime": True,
+    }
+    if experiment.graders:
+        args["model_roles"] = {
+            role: grader_for(model)
+            for role, model in zip(grader_roles(len(experiment.graders)), experiment.graders,
+                                   strict=True)
+        }
+    return args
+
+
 def run_experiment(
     experiment: Experiment,
     log_dir: str | Path,
@@ -168,33 +190,14 @@ def run_experiment(
 
     lint_conditions(experiment)
     tasks = experiment_tasks(experiment)
-    kwargs: dict[str, Any] = {}
+    kwargs = eval_set_args(experiment)
     if display is not None:
         kwargs["display"] = display
-    if experiment.graders:
-        kwargs["model_roles"] = {
-            role: grader_for(model)
-            for role, model in zip(grader_roles(len(experiment.graders)), experiment.graders,
-                                   strict=True)
-        }
     with (lock_log_dir(log_dir), reply_cache(log_dir), sigterm_as_interrupt() as received,
           completion_message_held() as held,
           spend_tracked(tracker_for(experiment, log_dir)) as tracker):
-        success, logs = eval_set(
-            tasks,
-            log_dir=str(log_dir),
-            epochs=run_epochs(experiment),
-            retry_attempts=experiment.retry_attempts,
-            retry_on_error=experiment.retry_on_error,
-            # Every sample runs even when some fail; the task is then marked failed so that the
-            # next pass (or the next invocation) retries just the failed samples.
-            fail_on_error=True,
-            continue_on_fail=True,
-            log_dir_allow_dirty=True,
-            log_realtime=True,
-            max_tasks=max(1, len(tasks)),
-            **kwargs,
-        )
+        success, logs = eval_set(tasks, log_dir=str(log_dir), epochs=run_epochs(experiment),
+                                 max_tasks=max(1, len(tasks)), **kwargs)
         interrupted = interrupted_by(received, len(tasks), list(logs))
         if interrupted is not None:
             # Inspect returns no logs after a Ctrl-C: the ones it wrote hold what was done.

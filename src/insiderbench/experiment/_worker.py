@@ -31,9 +31,8 @@ def worker_spec(experiment: Any, shards: list[list[str]], log_dir: str,
 def run_worker(spec_text: str) -> None:
     from inspect_ai import eval_set
 
-    from insiderbench.classify import grader_roles
     from insiderbench.experiment._experiment import Experiment
-    from insiderbench.experiment._run import experiment_tasks, grader_for
+    from insiderbench.experiment._run import eval_set_args, experiment_tasks
 
     spec = json.loads(spec_text)
     experiment = Experiment.model_validate(spec["experiment"])
@@ -42,27 +41,8 @@ def run_worker(spec_text: str) -> None:
         m.model_copy(update={"max_connections": connections.get(m.model, m.max_connections)})
         for m in experiment.models]})
     tasks = experiment_tasks(experiment, spec["shards"])
-    kwargs: dict[str, Any] = {}
-    if experiment.graders:
-        kwargs["model_roles"] = {
-            role: grader_for(model)
-            for role, model in zip(grader_roles(len(experiment.graders)), experiment.graders,
-                                   strict=True)
-        }
-    eval_set(
-        tasks,
-        log_dir=spec["log_dir"],
-        epochs=experiment.samples,
-        retry_attempts=experiment.retry_attempts,
-        retry_on_error=experiment.retry_on_error,
-        fail_on_error=True,
-        continue_on_fail=True,
-        log_dir_allow_dirty=True,
-        log_realtime=True,
-        max_tasks=2,
-        display="none",
-        **kwargs,
-    )
+    eval_set(tasks, log_dir=spec["log_dir"], epochs=experiment.samples, max_tasks=2,
+             display="none", **eval_set_args(experiment))
 
 
 def capture_here(spec_text: str) -> str:
