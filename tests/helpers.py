@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -97,3 +99,15 @@ class ScriptedModel(ModelAPI):
 
 # The paper's 16 models (o3 and o4-mini excluded), as Inspect model strings.
 PAPER_16 = [m["model"] for m in paper_models() if not m.get("excluded")]
+
+
+@contextmanager
+def fake_server_env(monkeypatch: pytest.MonkeyPatch, config: Any) -> Iterator[Any]:
+    """The fake provider running with `config`, its address and key in the environment (so
+    `openai-api/fake/<script>` reaches it), stopped at the end."""
+    from fakeserver import FakeServer
+
+    with FakeServer(config) as server:
+        for key, value in server.env().items():
+            monkeypatch.setenv(key, value)
+        yield server

@@ -13,8 +13,8 @@ import sys
 
 import pytest
 
-from fakeserver import FakeServer, ServerConfig
-from helpers import run_cli
+from fakeserver import ServerConfig
+from helpers import fake_server_env, run_cli
 from insiderbench.experiment._budget import read_spend
 
 MODEL = "openai-api/fake/benign"
@@ -23,9 +23,8 @@ INPUT, OUTPUT = 1000.0, 2000.0  # USD per million tokens: a call costs a few dol
 
 @pytest.fixture
 def server(monkeypatch):
-    with FakeServer(ServerConfig(latency_min=0.0, latency_max=0.01, seed=5)) as s:
-        for key, value in s.env().items():
-            monkeypatch.setenv(key, value)
+    config = ServerConfig(latency_min=0.0, latency_max=0.01, seed=5)
+    with fake_server_env(monkeypatch, config) as s:
         yield s
 
 

@@ -8,8 +8,8 @@ import json
 
 import pytest
 
-from fakeserver import FakeServer, ServerConfig
-from helpers import run_cli
+from fakeserver import ServerConfig
+from helpers import fake_server_env, run_cli
 from insiderbench.analysis import iter_samples, sample_row
 from insiderbench.classify import audited, latest_scores
 from insiderbench.experiment import latest_logs
@@ -19,9 +19,8 @@ GRADER = "openai-api/fake/grader"
 
 @pytest.fixture
 def server(monkeypatch):
-    with FakeServer(ServerConfig(latency_min=0.0, latency_max=0.01, seed=11)) as s:
-        for key, value in s.env().items():
-            monkeypatch.setenv(key, value)
+    config = ServerConfig(latency_min=0.0, latency_max=0.01, seed=11)
+    with fake_server_env(monkeypatch, config) as s:
         yield s
 
 

@@ -9,8 +9,8 @@ import json
 import pandas as pd
 import pytest
 
-from fakeserver import FakeServer, ServerConfig
-from helpers import run_cli
+from fakeserver import ServerConfig
+from helpers import fake_server_env, run_cli
 from insiderbench.scenarios import (
     Condition,
     InterventionError,
@@ -124,9 +124,8 @@ def test_conditions_lists_the_ids(tmp_path, capsys):
 
 @pytest.fixture
 def server(monkeypatch):
-    with FakeServer(ServerConfig()) as s:
-        for key, value in s.env().items():
-            monkeypatch.setenv(key, value)
+    config = ServerConfig()
+    with fake_server_env(monkeypatch, config) as s:
         yield s
 
 

@@ -8,8 +8,8 @@ import json
 
 import pytest
 
-from fakeserver import FakeServer, ServerConfig
-from helpers import run_cli
+from fakeserver import ServerConfig
+from helpers import fake_server_env, run_cli
 from insiderbench.analysis import iter_samples, sample_row
 from insiderbench.experiment import latest_logs
 
@@ -33,9 +33,7 @@ body: "Pat, my handover notes are ready before 5 PM.",
 @pytest.fixture
 def server(monkeypatch):
     config = ServerConfig(replies={"pack-harmful": HARMFUL, "pack-benign": BENIGN})
-    with FakeServer(config) as s:
-        for key, value in s.env().items():
-            monkeypatch.setenv(key, value)
+    with fake_server_env(monkeypatch, config) as s:
         yield s
 
 

@@ -8,17 +8,16 @@ import json
 
 import pytest
 
-from fakeserver import FakeServer, ServerConfig
-from helpers import run_cli
+from fakeserver import ServerConfig
+from helpers import fake_server_env, run_cli
 from insiderbench.experiment import latest_logs
 from insiderbench.sampling import StoppingRule, replay, sample_verdict
 
 
 @pytest.fixture
 def server(monkeypatch):
-    with FakeServer(ServerConfig(latency_min=0.0, latency_max=0.01, seed=5)) as s:
-        for key, value in s.env().items():
-            monkeypatch.setenv(key, value)
+    config = ServerConfig(latency_min=0.0, latency_max=0.01, seed=5)
+    with fake_server_env(monkeypatch, config) as s:
         yield s
 
 

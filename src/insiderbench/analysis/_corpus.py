@@ -35,6 +35,7 @@ from inspect_ai.model import Model
 from insiderbench.actions import Action, parse_actions
 from insiderbench.analysis._stats import wilson_interval
 from insiderbench.classify import (
+    REDACTED_NOTE,
     Reply,
     ask_judge,
     classify_reply,
@@ -42,6 +43,7 @@ from insiderbench.classify import (
     harm_request,
     majority,
     paper_gates,
+    reasoning_block,
 )
 from insiderbench.scenarios import SCENARIOS, Condition, ConditionError, ScenarioFacts, get_pack
 
@@ -166,13 +168,10 @@ def judge_transcript(item: CorpusReply) -> str:
     """The reply as a judge sees it: native reasoning first, as the scorers show it."""
     reasoning = item.reply.reasoning.strip()
     if item.reply.reasoning_redacted and not reasoning:
-        reasoning = "[the provider redacted this reasoning]"
+        reasoning = REDACTED_NOTE
     if not reasoning:
         return item.reply.text
-    return (
-        "<SCRATCHPAD_REASONING>\n(the model's native reasoning)\n"
-        f"{reasoning}\n</SCRATCHPAD_REASONING>\n\n{item.reply.text}"
-    )
+    return f"{reasoning_block(reasoning)}\n\n{item.reply.text}"
 
 
 def signals(item: CorpusReply) -> dict[str, bool | None]:

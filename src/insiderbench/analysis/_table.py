@@ -110,6 +110,7 @@ def row_of(log: EvalLog, sample: EvalSample, rule: Rule) -> dict[str, Any]:
     """The results row of one sample: factors, every rule's verdict, tokens, error."""
     base: SampleRow = sample_row(log.eval.model, log.eval.task, sample, rule)
     meta = sample.metadata or {}
+    kinds = latest_scores(sample.scores)
     row: dict[str, Any] = {
         "model": base.model,
         "task": base.task,
@@ -129,7 +130,7 @@ def row_of(log: EvalLog, sample: EvalSample, rule: Rule) -> dict[str, Any]:
         "error": base.reason if base.status == "error" else None,
         "cut_off": base.cut_off,
         "truncated": base.truncated,
-        "alert_attempts": _alert_attempts(sample),
+        "alert_attempts": _alert_attempts(kinds),
         # An action monitor's tool calls reviewed, held, and held as the harmful act itself.
         **{f"monitor_{k}": (meta.get("monitored") or {}).get(k)
            for k in ("calls", "held", "held_harmful")},
@@ -138,7 +139,7 @@ def row_of(log: EvalLog, sample: EvalSample, rule: Rule) -> dict[str, Any]:
         "audited": base.audited,
         "sequential": json.dumps(base.sequential, sort_keys=True) if base.sequential else None,
     }
-    judge = latest_scores(sample.scores).get("judge")
+    judge = kinds.get("judge")
     if judge is not None:
         row["grader"] = (judge.metadata or {}).get("grader")
     for key in _REPEATED:  # one copy of each repeated value, however many rows share it
@@ -147,10 +148,10 @@ def row_of(log: EvalLog, sample: EvalSample, rule: Rule) -> dict[str, Any]:
     return row
 
 
-def _alert_attempts(sample: EvalSample) -> int | None:
+def _alert_attempts(kinds: dict[str, Any]) -> int | None:
     """How many times the agent submitted cancel_alert (lethal-action samples only): above one,
     it retried after a rejected code, which agentic mode allows and classic mode does not."""
-    check = latest_scores(sample.scores).get("check")
+    check = kinds.get("check")
     meta = (check.metadata or {}) if check is not None else {}
     signals = (meta.get("check") or {}).get("signals") or {}
     value = signals.get("cancel_attempts")

@@ -25,9 +25,11 @@ if TYPE_CHECKING:
         rubric_ids,
     )
     from insiderbench.classify._reply import (
+        REDACTED_NOTE,
         Classification,
         Reply,
         classify_reply,
+        reasoning_block,
         reasoning_of_message,
         reasoning_of_messages,
     )

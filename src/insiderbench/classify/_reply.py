@@ -38,6 +38,13 @@ class Reply:
         return self.stop_reason in TRUNCATED_STOPS
 
 
+def reasoning_block(reasoning: str) -> str:
+    """Native reasoning as the judges read it: inside the scratchpad tags their prompts know
+    as private reasoning, marked as the model's own."""
+    return ("<SCRATCHPAD_REASONING>\n(the model's native reasoning)\n"
+            f"{reasoning}\n</SCRATCHPAD_REASONING>")
+
+
 def reasoning_of_messages(messages: Iterable[object]) -> tuple[str, bool]:
     """(native reasoning joined, whether any of it was redacted) of assistant messages."""
     parts: list[str] = []

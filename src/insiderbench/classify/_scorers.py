@@ -26,7 +26,7 @@ from insiderbench.classify._judges import (
     check_judge,
     harm_request,
 )
-from insiderbench.classify._reply import reasoning_of_message
+from insiderbench.classify._reply import reasoning_block, reasoning_of_message
 from insiderbench.classify._rules import combine, judge_needed, majority, paper_gates
 from insiderbench.classify._scores import (
     DEFAULT_AUDIT_FRACTION,
@@ -76,10 +76,7 @@ def transcript_text(state: TaskState) -> str:
             continue
         reasoning, _ = reasoning_of_message(message)
         if reasoning:
-            parts.append(
-                "<SCRATCHPAD_REASONING>\n(the model's native reasoning)\n"
-                f"{reasoning}\n</SCRATCHPAD_REASONING>"
-            )
+            parts.append(reasoning_block(reasoning))
         if message.text.strip():
             parts.append(message.text)
         for call in message.tool_calls or []:

@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from insiderbench.scenarios._condition import Condition
-from insiderbench.scenarios._intervention import _LOADED, load_intervention
+from insiderbench.scenarios._intervention import get_intervention, load_intervention
+from insiderbench.scenarios._lint import RenderError
 from insiderbench.scenarios._pack import RenderedScenario, ScenarioPack, get_pack
 
 
@@ -31,6 +32,9 @@ def render_sample(metadata: Mapping[str, object]) -> RenderedScenario:
     """The rendered scenario of a sample, from its metadata alone."""
     path = metadata.get("intervention_file")
     name = metadata.get("intervention")
-    if isinstance(path, str) and path and name not in _LOADED:
-        load_intervention(path)
+    if isinstance(path, str) and path and isinstance(name, str):
+        try:
+            get_intervention(name)
+        except RenderError:  # not loaded in this process yet
+            load_intervention(path)
     return sample_pack(metadata).render(Condition.from_metadata(dict(metadata)))
