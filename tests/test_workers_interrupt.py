@@ -66,5 +66,11 @@ def test_sigterm_stops_the_workers_and_the_rerun_finishes(server, tmp_path):
     assert second.returncode == 0, err[-3000:]
     assert sum(json.loads(line)["n"] for line in out.splitlines()) == total
     served = server.stats().served_by_sample()
-    assert len(served) == total and all(n == 1 for n in served.values()), served
+    assert len(served) == total, served
+    # As in one process (test_interrupt): a reply that reached a worker is never bought
+    # again; a call the signal cancelled while its reply was on the wire is asked again, at
+    # most once, and at most one per connection (4 across the two workers).
+    again = [k for k, n in served.items() if n > 1]
+    assert len(again) <= 4 and all(served[k] == 2 for k in again), served
+    assert sum(served.values()) - total <= 4, served
     assert len(latest_logs(log_dir)) == 2, "one log per shard"
