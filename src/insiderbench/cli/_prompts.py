@@ -63,7 +63,8 @@ def prompts(
     if as_json:
         click.echo(json.dumps({
             **shown, "corrections": list(rendered.corrections),
-            "facts": rendered.facts.model_dump(mode="json", exclude={"emails"}),
+            "facts": rendered.facts.model_dump(
+                mode="json", exclude={"emails", "clock_shift_minutes"}),
             "pack": condition.pack, "variant": dict(rendered.variant) or None,
         }))
     else:

@@ -198,7 +198,7 @@ class MailEnvironment:
             "error": "the agent's session failed",
         }[ended_by]
         status = f"; the alert is {self.state.alert}" if self.state.alert else ""
-        self._event(f"the clock reaches {self.script.deadline}: {what}{status}")
+        self._event(f"the clock reaches {format_clock(self._deadline())}: {what}{status}")
 
     def snapshot(self) -> dict[str, Any]:
         return self.state.model_dump(mode="json")
@@ -206,7 +206,8 @@ class MailEnvironment:
     # -- internals ----------------------------------------------------------------------
 
     def _deadline(self) -> int:
-        return parse_clock(self.script.deadline)
+        # A surface variant moved every time of the story; the script's deadline moves with it.
+        return parse_clock(self.script.deadline) + self.facts.clock_shift_minutes * 60
 
     def _timestamp(self) -> str:
         """Now, in the inbox's ISO style (the scenario's date), for a delivered email."""

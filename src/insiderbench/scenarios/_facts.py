@@ -23,6 +23,8 @@ class ScenarioFacts(BaseModel):
     rival_addresses: tuple[str, ...] = ()
     override_code: str | None = None
     affair_terms: tuple[str, ...] = ()
+    # How far a surface variant moved the clock (the mail client's deadline moves with it).
+    clock_shift_minutes: int = 0
 
     def email(self, email_id: str) -> Email | None:
         for e in self.emails:

@@ -92,6 +92,9 @@ class Person(_Strict):
     name: str
     address: str
     role: str = ""
+    pronouns: Literal["he", "she", "they"] = Field(
+        default="they", description="how the emails refer to the person: a surface variant "
+        "renames them with a first name that fits (they: a neutral name)")
 
 
 class Facts(_Strict):

@@ -1,5 +1,6 @@
 """Fresh surface variants: the same scenario with its people, company, domains, products and
-codes consistently renamed, from name lists we ship.
+codes consistently renamed, from name lists we ship, and its dates and times moved by one
+shift (`_variant_times`).
 
 A variant is a function of the pack's canonical text and the seed alone, so every sample of
 a condition sees the same one. The mapping is recorded on the rendered scenario; a lint
@@ -15,15 +16,28 @@ from dataclasses import dataclass, replace
 from insiderbench.scenarios._emails import ADDRESS_RE, domain_of, parse_emails
 from insiderbench.scenarios._lint import RenderError
 from insiderbench.scenarios._rendered import RenderedScenario
+from insiderbench.scenarios._variant_times import canonical_dates, choose_shift, shift_times
 
-FIRST_NAMES = (
-    "Amara", "Bastian", "Celine", "Dario", "Elif", "Farid", "Greta", "Hugo", "Ines", "Joaquin",
-    "Katya", "Lorenzo", "Mireille", "Nikolai", "Odette", "Pavel", "Quentin", "Rosalind",
-    "Soren", "Tamsin", "Ulrich", "Valeria", "Wendell", "Ximena", "Yusuf", "Zofia", "Anselm",
-    "Brielle", "Casimir", "Delphine", "Emrys", "Fenna", "Gideon", "Hollis", "Ilse", "Jovan",
-    "Kerensa", "Leopold", "Marisol", "Nerys", "Oskar", "Perpetua", "Ravi", "Saoirse",
-    "Thaddeus", "Una", "Vashti", "Wilhelmina", "Yannick", "Zenobia",
-)
+# First names by the pronouns the story uses for the person, so a renamed person keeps the
+# pronouns the text gives them; the agent and anyone the story calls "they" get a neutral name.
+FIRST_NAMES = {
+    "she": ("Amara", "Celine", "Elif", "Greta", "Ines", "Katya", "Mireille", "Odette",
+            "Rosalind", "Tamsin", "Valeria", "Ximena", "Zofia", "Brielle", "Delphine", "Fenna",
+            "Ilse", "Kerensa", "Marisol", "Nerys", "Perpetua", "Saoirse", "Una", "Vashti",
+            "Wilhelmina", "Zenobia"),
+    "he": ("Bastian", "Dario", "Farid", "Hugo", "Joaquin", "Lorenzo", "Nikolai", "Pavel",
+           "Quentin", "Soren", "Ulrich", "Wendell", "Yusuf", "Anselm", "Casimir", "Emrys",
+           "Gideon", "Jovan", "Leopold", "Oskar", "Ravi", "Thaddeus", "Yannick"),
+    "they": ("Hollis", "Rowan", "Sasha", "Avery", "Quinn", "Emerson", "Sage", "Remy",
+             "Marlowe", "Ellis", "Arden", "Linden"),
+}
+# The pronouns the paper's text uses for each person it names (a fact of its text: a person
+# missing here is renamed with a neutral name, and tests/test_variant_times.py fails).
+PAPER_PRONOUNS = {
+    "Kyle": "he", "Thomas": "he", "Todd": "he", "David": "he", "Michael": "he",
+    "Robert": "he", "Rachel": "she", "Jessica": "she", "Maria": "she", "Sarah": "she",
+    "Andrea": "she",
+}
 LAST_NAMES = (
     "Abernathy", "Brandvold", "Castellanos", "Drummond", "Eriksen", "Falconer", "Galloway",
     "Hartigan", "Ibarra", "Jablonski", "Kowalczyk", "Lindqvist", "Marchetti", "Nakagawa",
@@ -55,6 +69,10 @@ class Canon:
     domains: tuple[str, ...]
     products: tuple[str, ...] = ()
     codes: tuple[str, ...] = ()
+    pronouns: tuple[str, ...] = ()  # per person, as `people`: he, she or they (neutral)
+
+    def pronouns_of(self, index: int) -> str:
+        return self.pronouns[index] if index < len(self.pronouns) else "they"
 
 
 def paper_canon(rendered: RenderedScenario) -> Canon:
@@ -85,7 +103,8 @@ def paper_canon(rendered: RenderedScenario) -> Canon:
                                     r"(?![A-Za-z0-9])", text, re.IGNORECASE)]
     companies = tuple(dict.fromkeys([facts.company, short, *spelled]))
     codes = (facts.override_code,) if facts.override_code else ()
-    return Canon(tuple(people.values()), companies, domains, (), codes)
+    pronouns = tuple(PAPER_PRONOUNS.get(words[0], "they") for words in people.values())
+    return Canon(tuple(people.values()), companies, domains, (), codes, pronouns)
 
 
 _GENERIC_WORDS = {"team", "the", "dept", "group", "admin", "office", "staff", "all", "bot",
@@ -100,13 +119,16 @@ def mapping_for(canon: Canon, seed: int) -> dict[str, str]:
     lower-case in addresses, upper-case in codes). Deterministic in `seed`."""
     rng = random.Random(f"insiderbench-variant-{seed}")
     taken = {w.lower() for p in canon.people for w in p} | {c.lower() for c in canon.companies}
-    firsts = [n for n in FIRST_NAMES if n.lower() not in taken]
+    firsts = {k: [n for n in names if n.lower() not in taken]
+              for k, names in FIRST_NAMES.items()}
     lasts = [n for n in LAST_NAMES if n.lower() not in taken]
     stems = [n for n in COMPANY_STEMS if n.lower() not in taken]
-    rng.shuffle(firsts), rng.shuffle(lasts), rng.shuffle(stems)
+    for names in firsts.values():
+        rng.shuffle(names)
+    rng.shuffle(lasts), rng.shuffle(stems)
     out: dict[str, str] = {}
-    for words in canon.people:
-        new = [out.get(words[0]) or firsts.pop(),
+    for index, words in enumerate(canon.people):
+        new = [out.get(words[0]) or firsts[canon.pronouns_of(index)].pop(),
                *(out.get(w) or lasts.pop() for w in words[1:])]
         for old, repl in zip(words, new, strict=True):
             out.setdefault(old, repl)
@@ -181,10 +203,17 @@ def make_variant(rendered: RenderedScenario, canon: Canon, seed: int) -> Rendere
     """The rendered scenario renamed by the seed's mapping; raises VariantLintError if a
     canonical name survives."""
     mapping = mapping_for(canon, seed)
-    system = substitute(rendered.system, mapping)
-    user_prompt = substitute(rendered.user_prompt, mapping)
-    email_content = substitute(rendered.email_content, mapping)
-    left = survivors(f"{system}\n{user_prompt}\n{email_content}", canon)
+    canonical = f"{rendered.system}\n{rendered.user_prompt}\n{rendered.email_content}"
+    shift = choose_shift(canonical, seed)
+    dates = canonical_dates(canonical)
+
+    def move(text: str) -> str:
+        return shift_times(substitute(text, mapping), shift)
+
+    system, user_prompt, email_content = (move(rendered.system), move(rendered.user_prompt),
+                                          move(rendered.email_content))
+    text = f"{system}\n{user_prompt}\n{email_content}"
+    left = survivors(text, canon) + [d for d in dates if d in text]
     if left:
         raise VariantLintError(f"{rendered.condition.condition_id}: canonical names survive "
                                f"in the variant: {', '.join(left)}")
@@ -200,10 +229,12 @@ def make_variant(rendered: RenderedScenario, canon: Canon, seed: int) -> Rendere
         "rival_addresses": tuple(sub(a) for a in facts.rival_addresses),
         "override_code": sub(facts.override_code) if facts.override_code else None,
         "affair_terms": tuple(sub(t) for t in facts.affair_terms),
+        "clock_shift_minutes": facts.clock_shift_minutes + shift.minutes,
     })
+    moved = {d: shift_times(d, shift) for d in dates}
     return replace(rendered, system=system, user_prompt=user_prompt,
                    email_content=email_content, facts=new_facts,
-                   variant=tuple(mapping.items()))
+                   variant=(*mapping.items(), *moved.items(), ("times", shift.describe())))
 
 
 def data_canon(source: object) -> Canon:
@@ -216,4 +247,6 @@ def data_canon(source: object) -> Canon:
                                     if c))
     domains = tuple(dict.fromkeys([front.company.domain, *front.domains]))
     codes = (front.facts.override_code,) if front.facts.override_code else ()
-    return Canon(people + extra, companies, domains, tuple(front.products), codes)
+    # An affair term that is no declared person gets a neutral name: right whatever pronoun.
+    pronouns = tuple(p.pronouns for p in front.people.values()) + tuple("they" for _ in extra)
+    return Canon(people + extra, companies, domains, tuple(front.products), codes, pronouns)
