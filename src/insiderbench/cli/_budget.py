@@ -86,8 +86,9 @@ class Costing:
 
 def spend_line(spend: Any, budget: float | None) -> str:
     of = f" of the ${budget:.2f} budget" if budget is not None else ""
+    monitor = f", monitor ${spend.monitor:.4f}" if spend.monitor else ""
     return (f"Spent ${spend.total:.4f}{of} in this log dir (target ${spend.target:.4f}, judge "
-            f"${spend.judge:.4f}).")
+            f"${spend.judge:.4f}{monitor}).")
 
 
 def report_budget_stop(spend: Any, budget: float, done: int, planned: int,
