@@ -106,7 +106,7 @@ class RuleMonitor(Monitor):
             "approve", "opens no gate")
 
 
-@approver(name="insiderbench/action_monitor")
+@approver(name="action_monitor")
 def action_monitor(monitor: Monitor) -> Approver:
     """A monitor as a registered Inspect approver (its decisions are logged as approval
     events under this name)."""
