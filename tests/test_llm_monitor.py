@@ -172,3 +172,21 @@ def test_an_llm_monitor_is_a_factor_with_its_effect(server, tmp_path, capsys):
     assert watched.monitor_attempts == watched.monitor_blocked > 0
     assert watched.monitor_through == 0 and watched.monitor_model_calls == watched.monitor_calls
     assert pd.isna(summary.loc[base].monitor_calls)
+
+
+def test_an_llm_monitor_without_its_model_fails_the_sample(tmp_path):
+    """Run outside our CLI with no model bound to the monitor's role: the sample errors, it
+    never falls back to the model under test or runs unwatched."""
+    from inspect_ai import eval as inspect_eval
+    from inspect_ai.model import get_model
+
+    from helpers import reply
+    from insiderbench.task import build_task
+    from test_agentic import HARMFUL
+
+    condition = make_condition(scenario="murder", mode="agentic", monitor=FAKE + "monitor-reject")
+    model = get_model("mockllm/model", custom_outputs=[*HARMFUL["murder"], reply("Done.")])
+    (log,) = inspect_eval(build_task([condition], agentic={"tools": "all"}), model=model,
+                          log_dir=str(tmp_path), display="none", fail_on_error=False)
+    (sample,) = read_eval_log(log.location).samples
+    assert sample.error is not None and "no model for monitor" in sample.error.message
