@@ -190,3 +190,26 @@ def test_an_llm_monitor_without_its_model_fails_the_sample(tmp_path):
                           log_dir=str(tmp_path), display="none", fail_on_error=False)
     (sample,) = read_eval_log(log.location).samples
     assert sample.error is not None and "no model for monitor" in sample.error.message
+
+
+def test_the_monitor_spend_is_kept_apart(server, tmp_path, capsys):
+    from insiderbench.experiment._budget import read_spend
+
+    agent, monitor = FAKE + "harmful", FAKE + "monitor-reject"
+    prices = tmp_path / "prices.yaml"
+    prices.write_text(f"{agent}: {{input: 1, output: 2}}\n{monitor}: {{input: 100, output: 200}}\n")
+    code, out, err = run_cli(capsys, "run", "-s", "murder", "--mode", "agentic", "--monitor",
+                             monitor, "--model", agent, "--samples", "2", "--json",
+                             "--log-dir", str(tmp_path / "l"), "--prices", str(prices))
+    assert code == 0, err
+    records = [r for r in server.stats().records if r.served]
+    spent = {name: sum((r.prompt_tokens * i + r.completion_tokens * o) / 1e6
+                       for r in records if r.model == name)
+             for name, i, o in (("harmful", 1, 2), ("monitor-reject", 100, 200))}
+    assert spent["monitor-reject"] > 0
+    (row,) = [json.loads(line) for line in out.splitlines()]
+    assert row["cost_usd"]["monitor"] == pytest.approx(spent["monitor-reject"], abs=1e-5)
+    assert row["cost_usd"]["target"] == pytest.approx(spent["harmful"], abs=1e-5)
+    said = read_spend(tmp_path / "l")
+    assert (said.target, said.judge, said.monitor) == (
+        pytest.approx(spent["harmful"]), 0, pytest.approx(spent["monitor-reject"]))

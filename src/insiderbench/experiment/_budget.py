@@ -92,6 +92,7 @@ class Tracker:
     targets: set[str]  # the models under test
     budget: float | None
     discounts: dict[str, float] = field(default_factory=dict)  # batch discount per model
+    monitors: set[str] = field(default_factory=set)  # the LLM action monitors' model strings
     max_tokens: dict[str, int] = field(default_factory=dict)
     spend: Spend = field(default_factory=Spend)
     in_flight: dict[Any, float] = field(default_factory=dict)  # asyncio task -> estimate
@@ -129,7 +130,11 @@ class Tracker:
         price = self.prices.get(model)
         if price is not None:
             dollars = price.cost(usage, self.discounts.get(model, 1.0))
-            if role is not None and role.startswith(MONITOR_ROLE_PREFIX):
+            # The hook rarely knows the role: then the model string decides (a model that is
+            # also under test is charged as the target).
+            if role is not None and role.startswith(MONITOR_ROLE_PREFIX) or (
+                    role is None and model in self.monitors and model not in self.targets
+                    and model not in self.judges):
                 self.spend.monitor += dollars
             elif role is not None and role.startswith("grader") or (
                     role is None and model in self.judges and model not in self.targets):
@@ -261,7 +266,8 @@ def tracker_for(experiment: Any, log_dir: str | Path) -> Tracker | None:
     return Tracker(Path(str(log_dir).removeprefix("file://")), table,
                    judges=set(experiment.graders),
                    targets={spec.model for spec in experiment.models},
-                   budget=experiment.budget, discounts=discounts, max_tokens=max_tokens)
+                   budget=experiment.budget, discounts=discounts, max_tokens=max_tokens,
+                   monitors=set(experiment.monitor_models().values()))
 
 
 def budget_unpriced(experiment: Any) -> list[str]:
