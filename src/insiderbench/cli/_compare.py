@@ -57,7 +57,8 @@ def compare(log_dir_a: str, log_dir_b: str | None, paper: bool, rule: str, as_js
         return 0
     title = f"A = {log_dir_a} vs B = {'the paper (published, approximate)' if paper else log_dir_b}"
     if differs:
-        title += f"; paired by their other factors, differing in {differs}"
+        click.echo(f"The runs share no condition: cells paired by their other factors; they "
+                   f"differ in {differs}.")
     print_comparison(table, title, "A", label_b)
     return 0
 
