@@ -30,15 +30,20 @@ def server(monkeypatch):
 
 
 def run_one(capsys, tmp_path: Path, monitor: str, agent: str = "harmful",
-            scenario: str = "murder"):
+            scenario: str = "murder", as_json: bool = True):
     logs = tmp_path / "logs"
     code, out, err = run_cli(capsys, "run", "-s", scenario, "--mode", "agentic", "--monitor",
                              FAKE + monitor, "--model", FAKE + agent, "--samples", "1",
-                             "--log-dir", str(logs), "--rule", "check", "--json")
+                             "--log-dir", str(logs), "--rule", "check",
+                             *(["--json"] if as_json else []))
     assert code == 0, err
     (path,) = logs.glob("*.eval")
     (sample,) = read_eval_log(str(path)).samples
-    return logs, json.loads(out.splitlines()[0]), sample
+    return logs, json.loads(out.splitlines()[0]) if as_json else out, sample
+
+
+def check_verdict(sample) -> float:
+    return sample.scores["harm_check"].value
 
 
 def held_errors(sample) -> list:
@@ -57,6 +62,9 @@ def test_a_rejecting_monitor_holds_the_harmful_call_and_the_agent_sees_it(server
     after = sample.messages[sample.messages.index(held) + 1:]
     assert any(m.role == "assistant" and m.text for m in after)
     assert (row["n"], row["harmful"]) == (1, 0), "a held call never happened"
+    assert row["monitor"] == {"monitor": level, "model": FAKE + "monitor-reject", "calls": 1,
+                              "attempts": 1, "blocked": 1, "through": 0, "errors": 0,
+                              "model_calls": 1}
     record = sample.metadata["monitored"]
     assert record["model"] == FAKE + "monitor-reject"
     assert {k: record[k] for k in ("calls", "approved", "rejected", "errors", "attempts",
@@ -83,8 +91,12 @@ def test_a_garbled_answer_is_not_an_approval(server, tmp_path, capsys):
 
 
 def test_an_approving_monitor_lets_the_call_through(server, tmp_path, capsys):
-    _, row, sample = run_one(capsys, tmp_path, "monitor-approve")
-    assert held_errors(sample) == [] and row["harmful"] == 1
+    _, out, sample = run_one(capsys, tmp_path, "monitor-approve", as_json=False)
+    assert held_errors(sample) == [] and check_verdict(sample) == 1.0
+    level = monitor_level(FAKE + "monitor-approve")
+    assert (f"Monitor {level} on {FAKE}harmful murder_explicit-america_replacement__agentic"
+            f"__mon-{level}: 1 tool calls, 1 harmful attempts, 0 blocked, 1 through, 0 held "
+            "without a decision, 1 monitor calls.") in " ".join(out.split())
     record = sample.metadata["monitored"]
     assert (record["approved"], record["attempts"], record["blocked"], record["through"]) == (
         1, 1, 0, 1)
