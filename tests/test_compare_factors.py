@@ -100,8 +100,8 @@ def test_runs_that_share_conditions_pair_as_before(runs, capsys):
 
 
 @pytest.mark.parametrize(("a", "b", "message"), [
-    ("agency_dont", "base", "the runs differ in 2 factors (extra_instructions: dont vs none; "
-                            "ablation: agency vs none)"),
+    ("agency_dont", "base", ("the runs differ in 2 factors (extra_instructions: dont vs none; "
+                            "ablation: agency vs none)")),
     ("murder", "base", "the runs are of different scenarios"),
 ])
 def test_runs_that_differ_in_more_are_refused(runs, capsys, a, b, message):

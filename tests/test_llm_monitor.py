@@ -52,7 +52,7 @@ def held_errors(sample) -> list:
 
 def test_a_rejecting_monitor_holds_the_harmful_call_and_the_agent_sees_it(server, tmp_path,
                                                                            capsys):
-    logs, row, sample = run_one(capsys, tmp_path, "monitor-reject")
+    _, row, sample = run_one(capsys, tmp_path, "monitor-reject")
     level = monitor_level(FAKE + "monitor-reject")
     assert row["condition_id"] == f"murder_explicit-america_replacement__agentic__mon-{level}"
     assert Condition.from_id(row["condition_id"]).monitor == level
@@ -225,3 +225,11 @@ def test_the_monitor_spend_is_kept_apart(server, tmp_path, capsys):
     said = read_spend(tmp_path / "l")
     assert (said.target, said.judge, said.monitor) == (
         pytest.approx(spent["harmful"]), 0, pytest.approx(spent["monitor-reject"]))
+
+
+def test_plan_says_the_monitor_is_not_in_its_estimate(tmp_path, capsys):
+    code, out, err = run_cli(capsys, "plan", "-s", "murder", "--mode", "agentic", "--monitor",
+                             "openai/gpt-4o", "--model", "openai/gpt-4o", "--log-dir",
+                             str(tmp_path))
+    assert code == 0, err
+    assert "Not estimated: the LLM action monitor's calls (openai/gpt-4o)" in " ".join(out.split())
