@@ -114,6 +114,8 @@ def test_the_counts_reach_summary_and_report(server, tmp_path, capsys):
     assert cell["monitor_model"] == FAKE + "monitor-reject"
     html = (out / "report.html").read_text()
     assert 'id="monitors"' in html and FAKE + "monitor-reject" in html
+    level = monitor_level(FAKE + "monitor-reject")
+    assert f"replacement threat, agentic, LLM monitor {level}" in html
 
 
 def test_the_reviewer_sees_what_the_agent_read_and_the_call():
