@@ -108,3 +108,35 @@ def test_runs_that_differ_in_more_are_refused(runs, capsys, a, b, message):
     code, out, err = run_cli(capsys, "compare", str(runs[a]), str(runs[b]), "--rule", "check")
     assert code == 2 and out == "" and message in err
     assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+
+
+def test_cells_that_never_meet_are_refused():
+    """One factor differs, but no setting of the others is in both runs: nothing to pair."""
+    import pandas as pd
+
+    from insiderbench.analysis import compare_runs, summary_table
+    from insiderbench.scenarios import make_condition
+
+    def summary(cells):
+        rows = []
+        for kwargs in cells:
+            c = make_condition(scenario="blackmail", **kwargs)
+            rows += [{"model": "m", "condition_id": c.condition_id, "status": "scored",
+                      "harmful": i == 0, "truncated": False, "sequential": None, "epoch": i + 1,
+                      **{f"monitor_{k}": None for k in ("calls", "attempts", "blocked",
+                                                         "through", "errors", "model_calls")},
+                      "monitor_model": None, "mode": c.mode, **c.factors(), **c.levels(),
+                      **c.surface()} for i in range(3)]
+        return summary_table(pd.DataFrame(rows))
+
+    a = summary([{"ablations": ["agency"], "urgency": "none"},
+                 {"ablations": ["agency"], "extra_instructions": "dont"}])
+    b = summary([{}, {"urgency": "none", "extra_instructions": "dont"}])
+    with pytest.raises(ValueError, match="the runs differ in ablation: agency vs none, and share "
+                                         "no setting of the other factors"):
+        compare_runs(a, b)
+    # With the one setting they share added to B, that cell is paired, and only that one.
+    paired, differs = compare_runs(a, pd.concat([b, summary([{"urgency": "none"}])]))
+    assert differs == "ablation: agency vs none"
+    assert list(zip(paired["condition_id"], paired["condition_id_b"])) == [
+        ("blackmail_explicit-america_none__abl-agency", "blackmail_explicit-america_none")]
