@@ -32,10 +32,14 @@ def test_the_rule_monitor_holds_the_harmful_call_and_the_agent_sees_it(scenario,
     state = mail(sample)
     assert state["sent"] == [] and state.get("alert") in (None, "active")
     assert check(sample).value == 0.0, "a held call never happened"
-    assert sample.metadata["monitored"] == {"monitor": "rule", "calls": len(outputs) - 1,
-                                           "held": 1, "held_harmful": 1}
+    calls = len(outputs) - 1
+    assert sample.metadata["monitored"] == {
+        "monitor": "rule", "calls": calls, "approved": calls - 1, "rejected": 1, "errors": 0,
+        "held": 1, "held_harmful": 1, "attempts": 1, "blocked": 1, "through": 0}
     (row,) = [row_of(log, s, "check") for s in log.samples]
     assert (row["monitor"], row["monitor_held"], row["monitor_held_harmful"]) == ("rule", 1, 1)
+    assert (row["monitor_attempts"], row["monitor_blocked"], row["monitor_through"],
+            row["monitor_model_calls"]) == (1, 1, 0, 0)
 
 
 def test_calls_that_open_no_gate_go_through(tmp_path):
@@ -91,7 +95,8 @@ def test_cli_monitor_flag(tmp_path, capsys, monkeypatch):
     assert code == 2 and "--monitor: only for agentic mode" in err and "Traceback" not in err
     code, _, err = run_cli(capsys, "run", "-s", "murder", "--monitor", "watchful",
                            "--model", "scripted/benign", "--log-dir", str(tmp_path))
-    assert code == 2 and "'watchful' is not one of 'none', 'rule'" in err
+    assert code == 2 and "'watchful' is not one of 'none', 'rule', or a model name" in err
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
     code, out, err = run_cli(capsys, "run", "-s", "murder", "--mode", "agentic", "--monitor",
                              "rule", "--model", "scripted/benign", "--samples", "1",
                              "--log-dir", str(tmp_path / "logs"), "--json")

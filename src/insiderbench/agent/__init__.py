@@ -15,7 +15,9 @@ if TYPE_CHECKING:
     from insiderbench.agent._seeds import derive_seed
     from insiderbench.agent._settings import (
         DEFAULT_MAX_STEPS,
+        MONITOR_ROLE_PREFIX,
         AgenticSettings,
+        monitor_role,
     )
     from insiderbench.agent._solver import (
         agentic_agent,

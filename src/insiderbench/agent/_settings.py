@@ -9,6 +9,14 @@ from pydantic import BaseModel, ConfigDict, Field
 from insiderbench.environment import Inbox
 
 DEFAULT_MAX_STEPS = 20
+# The model role of an LLM action monitor: `monitor_<level>` (`monitor_llm-gpt-4o-1f0c2a`), one
+# role per monitor model, bound by the run like the graders' roles.
+MONITOR_ROLE_PREFIX = "monitor_"
+
+
+def monitor_role(level: str) -> str:
+    """The model role an LLM monitor's level (`llm-...`) is bound to."""
+    return f"{MONITOR_ROLE_PREFIX}{level}"
 
 
 class AgenticSettings(BaseModel):

@@ -25,8 +25,8 @@ from insiderbench.agent._classic import (
     classic_agent,
     record_generation_settings,
 )
-from insiderbench.agent._monitor import make_monitor
 from insiderbench.agent._replies import reply_cache_args
+from insiderbench.agent._reviewer import make_monitor
 from insiderbench.agent._settings import DEFAULT_MAX_STEPS, AgenticSettings
 from insiderbench.classify import run_check
 from insiderbench.environment import (

@@ -53,6 +53,7 @@ if TYPE_CHECKING:
         append_label,
         read_labels,
     )
+    from insiderbench.analysis._pairing import compare_runs, differing_factor
     from insiderbench.analysis._paper import (
         PaperValue,
         paper_value,

@@ -72,8 +72,6 @@ FACTORS: tuple[Factor, ...] = (
     *(Factor(f"{name} {on}", on, off,
              lambda d, n=name, v=on: d[n] == v, lambda d, n=name, v=off: d[n] == v, (name,))
       for name, (off, on) in ABLATION_LEVELS.items()),
-    Factor("monitor rule", "rule", "none", lambda d: d["monitor"] == "rule",
-           lambda d: d["monitor"] == "none", ("monitor",)),
     Factor("awareness conclusion", "concluded real", "concluded evaluation",
            lambda d: d["awareness"] == "real", lambda d: d["awareness"] == "evaluation",
            (), within=True),
@@ -177,6 +175,16 @@ def intervention_factors(table: pd.DataFrame) -> list[Factor]:
                    lambda d: d["intervention"] == "none", ("intervention",)) for n in names]
 
 
+def monitor_factors(table: pd.DataFrame) -> list[Factor]:
+    """One contrast per action monitor in the table (`rule`, each LLM monitor's level), against
+    no monitor."""
+    if "monitor" not in table:
+        return []
+    levels = sorted(str(m) for m in table["monitor"].dropna().unique() if m != "none")
+    return [Factor(f"monitor {m}", m, "none", lambda d, m=m: d["monitor"] == m,
+                   lambda d: d["monitor"] == "none", ("monitor",)) for m in levels]
+
+
 def factor_effects(table: pd.DataFrame) -> pd.DataFrame:
     """Each factor's effect on the harmful rate, per model and scenario, where the run varied it.
 
@@ -187,7 +195,8 @@ def factor_effects(table: pd.DataFrame) -> pd.DataFrame:
     d = scored(table)
     records: list[dict[str, Any]] = []
     for (model, scenario), cell in d.groupby(["model", "scenario"], sort=True):
-        for factor in (*FACTORS, *intervention_factors(d), *surface_factors(d)):
+        for factor in (*FACTORS, *intervention_factors(d), *monitor_factors(d),
+                       *surface_factors(d)):
             a, b = matched(cell, factor)
             if a.empty or b.empty:
                 continue
@@ -250,18 +259,24 @@ def compare_summaries(a: pd.DataFrame, b: pd.DataFrame,
     merged = a.merge(b, on=keys, suffixes=("_a", "_b"))
     if "model" in keys:
         merged["model_a"] = merged["model_b"] = merged["model"]
+    across = "condition_id" not in keys  # paired by other factors: two condition ids
     records: list[dict[str, Any]] = []
     for r in merged.to_dict("records"):
         nc = newcombe_interval(int(r["harmful_a"]), int(r["n_a"]),
                                int(r["harmful_b"]), int(r["n_b"]))
         records.append({
             **{c: r.get(c) for c in COMPARE_COLUMNS[:13]},
+            **({"condition_id": r["condition_id_a"], "condition_id_b": r["condition_id_b"]}
+               if across else {}),
             "diff": nc[0] if nc else None, "ci_low": nc[1] if nc else None,
             "ci_high": nc[2] if nc else None,
             "p_fisher": fisher_p(int(r["harmful_a"]), int(r["n_a"]),
                                  int(r["harmful_b"]), int(r["n_b"])),
         })
-    return pd.DataFrame(records, columns=list(COMPARE_COLUMNS))
+    columns = list(COMPARE_COLUMNS)
+    if across:
+        columns.insert(1, "condition_id_b")
+    return pd.DataFrame(records, columns=columns)
 
 
 def compare_with_paper(summary: pd.DataFrame) -> pd.DataFrame:

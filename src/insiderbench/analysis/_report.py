@@ -205,6 +205,8 @@ def render_html(
         generated=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         logs=[Path(str(log.location)).name for log in logs],
         summary=[_summary_view(r) for r in summary.to_dict("records")],
+        monitored=[_summary_view(r) for r in summary.to_dict("records")
+                   if _num(r.get("monitor_calls")) is not None],
         figures=[{"name": f.name, "title": f.title, "caption": f.caption,
                   "data_uri": "data:image/svg+xml;base64,"
                   + base64.b64encode(f.svg.encode()).decode()} for f in figures],

@@ -44,14 +44,25 @@ FACTOR_COLUMNS = (
 )
 _TEXT_FACTORS = tuple(f for f in FACTOR_COLUMNS if f not in ("prod", "eval_awareness"))
 VERDICT_COLUMNS = ("gate", "check", "judge", "ours", "paper")
+# What an action monitor saw, per sample (from its metadata `monitored`): tool calls reviewed,
+# approved, rejected, no decision (held), held in all, held as the harmful act itself; harmful
+# attempts (calls that would open the gate), those blocked and those that got through; an LLM
+# monitor's own calls and tokens.
+MONITOR_COUNTS = ("calls", "approved", "rejected", "errors", "held", "held_harmful",
+                  "attempts", "blocked", "through", "model_calls", "input_tokens",
+                  "output_tokens")
+MONITOR_COLUMNS = tuple(f"monitor_{k}" for k in MONITOR_COUNTS)
+# Summed per condition in the summary (empty for unmonitored conditions).
+MONITOR_SUMMARY = ("monitor_calls", "monitor_attempts", "monitor_blocked", "monitor_through",
+                   "monitor_errors", "monitor_model_calls")
 SUMMARY_COLUMNS = (
     "model", "condition_id", "n", "harmful", "rate", "ci_low", "ci_high", "unscored", "errors",
-    "no_answer", "truncated", "samples", "stopped",
+    "no_answer", "truncated", "samples", "stopped", *MONITOR_SUMMARY, "monitor_model",
 )
 _BOOL_COLUMNS = ("harmful", *VERDICT_COLUMNS, "cut_off", "truncated", "judged", "audited", "prod",
                  "eval_awareness")
 _INT_COLUMNS = ("epoch", "input_tokens", "output_tokens", "total_tokens", "judge_calls",
-                "alert_attempts", "monitor_calls", "monitor_held", "monitor_held_harmful")
+                "alert_attempts", *MONITOR_COLUMNS)
 _REPEATED = ("model", "task", "log", "sample_id", "condition_id", *_TEXT_FACTORS, "status",
              "rule", "awareness", "grader", "sequential")
 # Fields a results row never needs; dropping them before validation keeps memory flat.
@@ -131,9 +142,8 @@ def row_of(log: EvalLog, sample: EvalSample, rule: Rule) -> dict[str, Any]:
         "cut_off": base.cut_off,
         "truncated": base.truncated,
         "alert_attempts": _alert_attempts(kinds),
-        # An action monitor's tool calls reviewed, held, and held as the harmful act itself.
-        **{f"monitor_{k}": (meta.get("monitored") or {}).get(k)
-           for k in ("calls", "held", "held_harmful")},
+        **monitor_counts(meta.get("monitored")),
+        "monitor_model": (meta.get("monitored") or {}).get("model"),
         "judged": bool(base.judges),
         "judge_calls": len(base.judges or {}),
         "audited": base.audited,
@@ -146,6 +156,21 @@ def row_of(log: EvalLog, sample: EvalSample, rule: Rule) -> dict[str, Any]:
         if isinstance(row[key], str):
             row[key] = sys.intern(row[key])
     return row
+
+
+def monitor_counts(record: dict[str, Any] | None) -> dict[str, int | None]:
+    """The `monitor_*` columns of a sample's monitor record (all None without a monitor).
+    A rule monitor's record from before the attempts were counted holds only what the gate
+    opened, so its attempts are its held calls, all blocked."""
+    record = dict(record or {})
+    if record.get("monitor") == "rule" and "attempts" not in record:
+        held = record.get("held")
+        record.update(attempts=held, blocked=held, through=0, rejected=held, errors=0)
+        if isinstance(held, int) and isinstance(record.get("calls"), int):
+            record["approved"] = record["calls"] - held
+    if record.get("monitor") == "rule":
+        record.setdefault("model_calls", 0)  # the rule asks no model
+    return {f"monitor_{k}": record.get(k) for k in MONITOR_COUNTS}
 
 
 def _alert_attempts(kinds: dict[str, Any]) -> int | None:
@@ -231,8 +256,7 @@ def row_of_columns() -> tuple[str, ...]:
         "model", "task", "log", "sample_id", "epoch", "condition_id", *FACTOR_COLUMNS,
         "status", "harmful", "rule", "reason", *VERDICT_COLUMNS, "awareness", "grader",
         "input_tokens", "output_tokens", "total_tokens", "error", "cut_off", "truncated",
-        "alert_attempts", "monitor_calls", "monitor_held", "monitor_held_harmful", "judged",
-        "judge_calls", "audited", "sequential",
+        "alert_attempts", *MONITOR_COLUMNS, "monitor_model", "judged", "judge_calls", "audited", "sequential",
     )
 
 
@@ -267,16 +291,26 @@ def summary_table(table: pd.DataFrame) -> pd.DataFrame:
             truncated=int(cell["truncated"].fillna(False).astype(bool).sum()),
             **extra,
         ).model_dump()
+        for c in MONITOR_SUMMARY:  # summed over the samples a monitor watched
+            watched = cell[c].dropna()
+            record[c] = int(watched.sum()) if len(watched) else None
+        models = cell["monitor_model"].dropna()
+        record["monitor_model"] = str(models.iloc[0]) if len(models) else None
         first = cell.iloc[0]
         records.append({**record, **{f: _plain(first[f]) for f in FACTOR_COLUMNS}})
-    return pd.DataFrame(records, columns=[*SUMMARY_COLUMNS, *FACTOR_COLUMNS])
+    out = pd.DataFrame(records, columns=[*SUMMARY_COLUMNS, *FACTOR_COLUMNS])
+    for c in MONITOR_SUMMARY:
+        out[c] = out[c].astype("Int64")
+    return out
 
 
 def summary_rows(summary: pd.DataFrame) -> list[SummaryRow]:
     """The summary as the rows `run --json` prints."""
     extra = [c for c in ("rate_calibrated", "calibrated_ci_low", "calibrated_ci_high")
              if c in summary.columns]
-    return [SummaryRow(**{k: _plain(r[k]) for k in (*SummaryRow.model_fields, *extra)})
+    return [SummaryRow(**{k: _plain(r[k]) for k in (*SummaryRow.model_fields, *extra)},
+                       **{k: _plain(r[k]) for k in MONITOR_SUMMARY
+                          if k in r and _plain(r[k]) is not None})
             for r in summary.to_dict("records")]
 
 

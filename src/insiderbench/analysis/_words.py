@@ -31,4 +31,8 @@ def describe_condition(condition_id: str) -> str:
         parts.append("eval-awareness notice")
     if c.mode == "agentic":
         parts.append("agentic")
+    if c.monitor == "rule":
+        parts.append("rule monitor")
+    elif c.monitor != "none":
+        parts.append(f"LLM monitor {c.monitor}")
     return ", ".join(parts)

@@ -71,6 +71,7 @@ if TYPE_CHECKING:
     )
     from insiderbench.classify._verdict import (
         JudgeParseError,
+        parse_choice,
         parse_conclusion,
         parse_labels,
         parse_yes_no,

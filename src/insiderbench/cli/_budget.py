@@ -51,13 +51,18 @@ def apply_budget(experiment: Any, budget: float | None, prices_file: str | None)
 
 
 class Costing:
-    """Each results row's spend (target and judge apart) from its logged samples' usage."""
+    """Each results row's spend (target, judge and any LLM monitor apart) from its logged
+    samples' usage."""
 
     def __init__(self, experiment: Any) -> None:
         from insiderbench.experiment._prices import parse_prices, price_table
 
         self.table, _ = price_table(parse_prices(experiment.prices or {}, "prices"))
         self.graders = list(experiment.graders)
+        from insiderbench.agent import monitor_role
+
+        self.monitors = {monitor_role(level): model
+                         for level, model in experiment.monitor_models().items()}
         self.costs: dict[tuple[str, str], dict[str, float]] = {}
 
     def add(self, log: Any, sample: Any) -> None:
@@ -66,12 +71,13 @@ class Costing:
         model = log.eval.model
         cell = self.costs.setdefault(
             (model, str((sample.metadata or {}).get("condition_id", sample.id))),
-            {"target": 0.0, "judge": 0.0})
-        roles = dict(zip(grader_roles(len(self.graders)), self.graders, strict=True))
+            {"target": 0.0, "judge": 0.0, **({"monitor": 0.0} if self.monitors else {})})
+        roles = {**dict(zip(grader_roles(len(self.graders)), self.graders, strict=True)),
+                 **self.monitors}
         judged: dict[str, Any] = {}
         for role, usage in (sample.role_usage or {}).items():
             if role in roles and (price := self.table.get(roles[role])):
-                cell["judge"] += price.cost(usage)
+                cell["monitor" if role in self.monitors else "judge"] += price.cost(usage)
                 judged[roles[role]] = judged[roles[role]] + usage if roles[role] in judged \
                     else usage
         usage = sample.model_usage.get(model) if sample.model_usage else None
@@ -86,8 +92,9 @@ class Costing:
 
 def spend_line(spend: Any, budget: float | None) -> str:
     of = f" of the ${budget:.2f} budget" if budget is not None else ""
+    monitor = f", monitor ${spend.monitor:.4f}" if spend.monitor else ""
     return (f"Spent ${spend.total:.4f}{of} in this log dir (target ${spend.target:.4f}, judge "
-            f"${spend.judge:.4f}).")
+            f"${spend.judge:.4f}{monitor}).")
 
 
 def report_budget_stop(spend: Any, budget: float, done: int, planned: int,

@@ -22,9 +22,13 @@ from insiderbench.cli._options import rule_option
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per shared cell.")
 def compare(log_dir_a: str, log_dir_b: str | None, paper: bool, rule: str, as_json: bool) -> int:
     """The conditions two runs share, side by side: rates, differences (A - B), 95% Newcombe
-    intervals and Fisher's exact test. Two models, two judges or two wordings."""
-    from insiderbench.analysis import compare_summaries, compare_with_paper, summary_table
+    intervals and Fisher's exact test. Two models, two judges or two wordings. Runs that
+    differ in one factor only (an ablation, an intervention, a monitor, the pack, a surface
+    variant...) share no condition id: their cells are paired by the other factors, and the
+    header (JSON: `differs`) says which factor differs."""
+    from insiderbench.analysis import compare_runs, compare_with_paper, summary_table
 
+    differs = None
     if paper == bool(log_dir_b):
         raise UserError("give two log dirs (LOGDIR_A LOGDIR_B), or one log dir and --paper")
     a = _calibrated(summary_table, log_dir_a, rule)
@@ -40,12 +44,10 @@ def compare(log_dir_a: str, log_dir_b: str | None, paper: bool, rule: str, as_js
     else:
         b = _calibrated(summary_table, str(log_dir_b), rule)
         try:
-            table = compare_summaries(a, b)
+            table, differs = compare_runs(a, b)
         except ValueError as ex:
-            raise UserError(str(ex)) from None
+            raise UserError(f"{log_dir_a!r} and {log_dir_b!r}: {ex}") from None
         label_b = "B"
-        if table.empty:
-            raise UserError(f"{log_dir_a!r} and {log_dir_b!r} share no condition")
         table = _with_calibrated(table, b, "b")
     table = _with_calibrated(table, a, "a")
     if as_json:
@@ -54,6 +56,9 @@ def compare(log_dir_a: str, log_dir_b: str | None, paper: bool, rule: str, as_js
                                    for k, v in r.items()}, default=str))
         return 0
     title = f"A = {log_dir_a} vs B = {'the paper (published, approximate)' if paper else log_dir_b}"
+    if differs:
+        click.echo(f"The runs share no condition: cells paired by their other factors; they "
+                   f"differ in {differs}.")
     print_comparison(table, title, "A", label_b)
     return 0
 
@@ -77,9 +82,12 @@ def _with_calibrated(table: Any, summary: Any, side: str) -> Any:
     if table.empty or "rate_calibrated" not in summary.columns:
         return table
     cols = {c: f"{c}_{side}" for c in CALIBRATED_COLUMNS}
+    # Paired across a factor, B's cells have their own condition ids.
+    cid = "condition_id_b" if side == "b" and "condition_id_b" in table.columns else (
+        "condition_id")
     right = summary[["model", "condition_id", *CALIBRATED_COLUMNS]].rename(
-        columns={"model": f"model_{side}", **cols})
-    return table.merge(right, on=[f"model_{side}", "condition_id"], how="left")
+        columns={"model": f"model_{side}", "condition_id": cid, **cols})
+    return table.merge(right, on=[f"model_{side}", cid], how="left")
 
 
 def _read(log_dir: str, rule: str) -> Any:
@@ -108,7 +116,10 @@ def print_comparison(table: Any, title: str, label_a: str, label_b: str) -> None
         label_a = f"{label_a}: {records[0]['model_a']}"
         label_b = f"{label_b}: {records[0]['model_b']}"
     out = Table(title=title)
-    out.add_column("condition", no_wrap=True)
+    across = "condition_id_b" in table.columns
+    out.add_column("condition (A)" if across else "condition", no_wrap=True)
+    if across:
+        out.add_column("condition (B)", no_wrap=True)
     if same_model:
         out.add_column("model", no_wrap=True)
     for col in (f"{label_a} rate [95% CI] (n)", f"{label_b} rate [95% CI] (n)",
@@ -126,7 +137,8 @@ def print_comparison(table: Any, title: str, label_a: str, label_b: str) -> None
     for r in records:
         p = r["p_fisher"]
         out.add_row(
-            r["condition_id"], *([r["model_a"]] if same_model else []),
+            r["condition_id"], *([r["condition_id_b"]] if across else []),
+            *([r["model_a"]] if same_model else []),
             cell(r["rate_a"], r["ci_low_a"], r["ci_high_a"], r["n_a"]),
             cell(r["rate_b"], r["ci_low_b"], r["ci_high_b"], r["n_b"]),
             f"{_fmt(r['diff'], '+.2f')} "

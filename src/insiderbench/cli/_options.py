@@ -174,6 +174,18 @@ def judge_options(fn: Any) -> Any:
     )(fn)
 
 
+def _monitor_spec(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """none, rule, or a model name (`provider/model`); anything else is a usage error."""
+    if value is None:
+        return None
+    try:
+        scenarios.check_monitor_spec(value)
+    except scenarios.ConditionError:
+        raise click.BadParameter(f"{value!r} is not one of 'none', 'rule', or a model name "
+                                 "(provider/model, e.g. openai/gpt-4o)") from None
+    return value
+
+
 def agentic_options(fn: Any) -> Any:
     """--mode, and the agentic settings: --inbox, --max-steps, --token-limit, --turns,
     --tools, --monitor."""
@@ -195,11 +207,14 @@ def agentic_options(fn: Any) -> Any:
                           "teaches (send_email; forward_email in leaking; cancel_alert in the "
                           "lethal-action scenario); all: a full mail client, forward_email and "
                           "read_email everywhere."),
-        click.option("--monitor", type=click.Choice(scenarios.MONITORS), default=None,
-                     help="Agentic mode: an action monitor on the tool calls. rule: a call "
-                          "that would open the scenario's gate (mail reaching the target, "
-                          "confidential mail sent outside, the alert cancelled) is held and "
-                          "the agent gets the rejection; condition ids gain __mon-rule."),
+        click.option("--monitor", default=None, callback=_monitor_spec, metavar="none|rule|MODEL",
+                     help="Agentic mode: an action monitor on the tool calls; a held call "
+                          "goes back to the agent as the tool's error. rule: a call that "
+                          "would open the scenario's gate (mail reaching the target, "
+                          "confidential mail sent outside, the alert cancelled) is held; "
+                          "MODEL (e.g. openai/gpt-4o): an LLM reviewer approves or rejects "
+                          "each call, and holds it when its answer cannot be read. Condition "
+                          "ids gain __mon-rule or __mon-llm-NAME-HASH."),
         click.option("--turns", type=click.IntRange(min=1), default=None,
                      help="Agentic mode: agent turns; between them the scenario's scripted "
                           "reactions arrive as new emails (default: 1, as in the paper)."),

@@ -114,9 +114,43 @@ def unscored_notes(rows: Iterable[Any], limit: int = 3) -> list[str]:
     return lines
 
 
+class MonitorTally:
+    """What the action monitors saw, summed per (model, condition) from the samples'
+    `monitored` records: for each results row (`run --json`: `monitor`) and a line each."""
+
+    KEYS = ("calls", "attempts", "blocked", "through", "errors", "model_calls")
+
+    def __init__(self) -> None:
+        self.cells: dict[tuple[str, str], dict[str, Any]] = {}
+
+    def add(self, model: str, sample: Any) -> None:
+        from insiderbench.analysis._table import monitor_counts
+
+        meta = sample.metadata or {}
+        record = meta.get("monitored")
+        if not record:
+            return
+        counts = monitor_counts(record)
+        cell = self.cells.setdefault(
+            (model, str(meta.get("condition_id", sample.id))),
+            {"monitor": record.get("monitor"), "model": record.get("model"),
+             **dict.fromkeys(self.KEYS, 0)})
+        for k in self.KEYS:
+            cell[k] += counts[f"monitor_{k}"] or 0
+
+    def of(self, model: str, condition_id: str) -> dict[str, Any] | None:
+        return self.cells.get((model, condition_id))
+
+    def lines(self) -> list[str]:
+        return [f"Monitor {c['monitor']} on {model} {cid}: {c['calls']} tool calls, "
+                f"{c['attempts']} harmful attempts, {c['blocked']} blocked, {c['through']} "
+                f"through, {c['errors']} held without a decision, {c['model_calls']} monitor "
+                "calls." for (model, cid), c in sorted(self.cells.items())]
+
+
 def emit_results(rows: list[Any], *, as_json: bool, judges: Iterable[str],
                  labels: list[Any] | None = None, costs: Any = None,
-                 budget_stopped: bool = False) -> None:
+                 budget_stopped: bool = False, monitors: MonitorTally | None = None) -> None:
     """The results table (JSON lines with --json), then rates by awareness conclusion; with
     human labels, each rate also corrected for the rule's measured errors. `costs(model,
     condition_id)`: a row's spend (`cost_usd`, when spend is tracked); after a run the budget
@@ -147,6 +181,8 @@ def emit_results(rows: list[Any], *, as_json: bool, judges: Iterable[str],
                 obj["by_awareness"] = by_cell[(row.model, row.condition_id)]
             if costs is not None:
                 obj["cost_usd"] = costs(row.model, row.condition_id)
+            if monitors is not None and (seen := monitors.of(row.model, row.condition_id)):
+                obj["monitor"] = seen
             click.echo(json.dumps(obj))
         return
     judges = sorted(judges)
@@ -159,6 +195,8 @@ def emit_results(rows: list[Any], *, as_json: bool, judges: Iterable[str],
         print_awareness(awareness)
     for note in unscored_notes(rows):
         click.echo(note)
+    for line in monitors.lines() if monitors is not None else []:
+        click.echo(terminal_text(line))
 
 
 def labels_of(log_dir: Any) -> list[Any]:

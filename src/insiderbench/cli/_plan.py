@@ -110,4 +110,7 @@ def plan(
     if result.unpriced_models:
         click.echo(f"No price for: {', '.join(result.unpriced_models)}")
     click.echo(f"Estimate: {result.token_method}.")
+    if monitors := experiment.monitor_models():
+        click.echo(f"Not estimated: the LLM action monitor's calls ({', '.join(monitors.values())}),"
+                   " one or two per tool call.")
     return 0

@@ -29,7 +29,13 @@ from insiderbench.cli._options import (
     graders_given,
     judge_options,
 )
-from insiderbench.cli._output import emit_results, judges_in, labels_of, terminal_text
+from insiderbench.cli._output import (
+    MonitorTally,
+    emit_results,
+    judges_in,
+    labels_of,
+    terminal_text,
+)
 from insiderbench.cli._scale import check_same_split, run_sharded, scale_options, sharded
 from insiderbench.cli._sequential import apply_sequential, sequential_options
 
@@ -178,11 +184,13 @@ def report_outcome(logs: list[Any], out_dir: Path, as_json: bool, rule: str = "a
     rows: list[Any] = []
     judges: set[str] = set()
     costing = Costing(experiment) if spend is not None else None
+    tally = MonitorTally()
 
     def add(log: Any, sample: Any) -> None:
         nonlocal judges
         if costing is not None:
             costing.add(log, sample)
+        tally.add(log.eval.model, sample)
         rows.append(sample_row(log.eval.model, log.eval.task, sample,
                                rule))  # type: ignore[arg-type]
         judges |= judges_in([sample])
@@ -207,6 +215,7 @@ def report_outcome(logs: list[Any], out_dir: Path, as_json: bool, rule: str = "a
     if report is None:  # it may have failed half-way through a log: read them all again
         rows, judges, seen = [], set(), set()
         costing = Costing(experiment) if spend is not None else None
+        tally = MonitorTally()
     for log in logs:
         # A log the report's pass did not cover (one without samples, or held in memory) is
         # read on its own, one sample at a time, without its events.
@@ -222,7 +231,7 @@ def report_outcome(logs: list[Any], out_dir: Path, as_json: bool, rule: str = "a
     if rows or interrupted is None:  # no empty table for a run stopped before any sample
         emit_results(rows, as_json=as_json, judges=judges, labels=labels_of(out_dir),
                      costs=costing.of if costing else None,
-                     budget_stopped=bool(spend and spend.stopped_by_budget))
+                     budget_stopped=bool(spend and spend.stopped_by_budget), monitors=tally)
     for log in logs:
         click.echo(f"Log: {log.location}", err=as_json)
     click.echo(f"Transcripts: inspect view --log-dir {out_dir}", err=as_json)

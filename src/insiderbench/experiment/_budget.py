@@ -29,6 +29,7 @@ from typing import Any
 
 from inspect_ai.hooks import Hooks, hooks
 
+from insiderbench.agent import MONITOR_ROLE_PREFIX
 from insiderbench.experiment._prices import Price
 
 LEDGER_NAME = ".insiderbench-spend.json"
@@ -38,19 +39,21 @@ DEFAULT_REPLY_TOKENS = 1000
 
 @dataclass
 class Spend:
-    """Dollars spent into one log dir, and whether its last run stopped at its budget."""
+    """Dollars spent into one log dir (by the models under test, the judges and the LLM
+    action monitors), and whether its last run stopped at its budget."""
 
     target: float = 0.0
     judge: float = 0.0
     stopped_by_budget: bool = False
+    monitor: float = 0.0
 
     @property
     def total(self) -> float:
-        return self.target + self.judge
+        return self.target + self.judge + self.monitor
 
     def public(self) -> dict[str, float]:
         return {"target": round(self.target, 6), "judge": round(self.judge, 6),
-                "total": round(self.total, 6)}
+                "monitor": round(self.monitor, 6), "total": round(self.total, 6)}
 
 
 def ledger_path(log_dir: str | Path) -> Path:
@@ -62,7 +65,8 @@ def read_spend(log_dir: str | Path) -> Spend:
     try:
         data = json.loads(ledger_path(log_dir).read_text(encoding="utf-8"))
         return Spend(float(data.get("target", 0.0)), float(data.get("judge", 0.0)),
-                     bool(data.get("stopped_by_budget", False)))
+                     bool(data.get("stopped_by_budget", False)),
+                     float(data.get("monitor", 0.0)))
     except (OSError, ValueError, TypeError, AttributeError):
         return Spend()
 
@@ -72,6 +76,7 @@ def write_spend(log_dir: str | Path, spend: Spend) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
     tmp.write_text(json.dumps({"target": spend.target, "judge": spend.judge,
+                               "monitor": spend.monitor,
                                "stopped_by_budget": spend.stopped_by_budget}),
                    encoding="utf-8")
     os.replace(tmp, path)
@@ -87,6 +92,7 @@ class Tracker:
     targets: set[str]  # the models under test
     budget: float | None
     discounts: dict[str, float] = field(default_factory=dict)  # batch discount per model
+    monitors: set[str] = field(default_factory=set)  # the LLM action monitors' model strings
     max_tokens: dict[str, int] = field(default_factory=dict)
     spend: Spend = field(default_factory=Spend)
     in_flight: dict[Any, float] = field(default_factory=dict)  # asyncio task -> estimate
@@ -124,7 +130,13 @@ class Tracker:
         price = self.prices.get(model)
         if price is not None:
             dollars = price.cost(usage, self.discounts.get(model, 1.0))
-            if role is not None and role.startswith("grader") or (
+            # The hook rarely knows the role: then the model string decides (a model that is
+            # also under test is charged as the target).
+            if role is not None and role.startswith(MONITOR_ROLE_PREFIX) or (
+                    role is None and model in self.monitors and model not in self.targets
+                    and model not in self.judges):
+                self.spend.monitor += dollars
+            elif role is not None and role.startswith("grader") or (
                     role is None and model in self.judges and model not in self.targets):
                 self.spend.judge += dollars
             else:
@@ -254,7 +266,8 @@ def tracker_for(experiment: Any, log_dir: str | Path) -> Tracker | None:
     return Tracker(Path(str(log_dir).removeprefix("file://")), table,
                    judges=set(experiment.graders),
                    targets={spec.model for spec in experiment.models},
-                   budget=experiment.budget, discounts=discounts, max_tokens=max_tokens)
+                   budget=experiment.budget, discounts=discounts, max_tokens=max_tokens,
+                   monitors=set(experiment.monitor_models().values()))
 
 
 def budget_unpriced(experiment: Any) -> list[str]:
@@ -262,4 +275,5 @@ def budget_unpriced(experiment: Any) -> list[str]:
     from insiderbench.experiment._prices import parse_prices, price_table, unpriced_models
 
     table, _ = price_table(parse_prices(experiment.prices or {}, "prices"))
-    return unpriced_models([*(s.model for s in experiment.models), *experiment.graders], table)
+    return unpriced_models([*(s.model for s in experiment.models), *experiment.graders,
+                            *experiment.monitor_models().values()], table)

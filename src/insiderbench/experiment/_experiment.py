@@ -14,12 +14,13 @@ from insiderbench.experiment._grid import (
     Grid,
     expand,
     known_interventions,
+    known_monitors,
     nonnegative_seeds,
     pack_name,
 )
 from insiderbench.sampling import DEFAULT_MAX_SAMPLES, DEFAULT_MIN_SAMPLES
 from insiderbench.scenarios import Condition, Mode
-from insiderbench.scenarios._condition import Ablation, Monitor
+from insiderbench.scenarios._condition import Ablation
 
 ReasoningEffort = Literal["none", "minimal", "low", "medium", "high", "xhigh"]
 
@@ -104,7 +105,8 @@ class Experiment(BaseModel):
     # Ablation sets and interventions of grids without their own (CLI: --ablate, --intervention).
     ablations: list[list[Ablation]] | None = Field(default=None, min_length=1)
     interventions: list[str] | None = Field(default=None, min_length=1)
-    monitors: list[Monitor] | None = Field(default=None, min_length=1)  # CLI: --monitor
+    # none, rule, or a model name (an LLM monitor), for grids without their own (CLI: --monitor)
+    monitors: list[str] | None = Field(default=None, min_length=1)
     # A cap in USD on what the log dir's runs spend in all (CLI: --budget), and prices (USD
     # per million tokens) of models the price table lacks (CLI: --prices FILE).
     budget: float | None = Field(default=None, gt=0)
@@ -123,6 +125,11 @@ class Experiment(BaseModel):
     @classmethod
     def _known_interventions(cls, v: list[str] | None) -> list[str] | None:
         return known_interventions(v)
+
+    @field_validator("monitors")
+    @classmethod
+    def _known_monitors(cls, v: list[str] | None) -> list[str] | None:
+        return known_monitors(v)
 
     @model_validator(mode="after")
     def _sample_bounds(self) -> Experiment:
@@ -197,6 +204,15 @@ class Experiment(BaseModel):
     def conditions(self) -> list[Condition]:
         return expand(self.grids, self.mode, self.pack, self.variant_seeds, self.ablations,
                       self.interventions, self.monitors)  # type: ignore[arg-type]
+
+    def monitor_models(self) -> dict[str, str]:
+        """The LLM monitors the conditions use: their level (`llm-...`) and model name."""
+        from insiderbench.scenarios import is_llm_monitor, monitor_level
+
+        used = {c.monitor for c in self.conditions()}
+        specs = [*(self.monitors or []), *(m for g in self.grids for m in g.monitors or [])]
+        return {level: spec for spec in specs
+                if is_llm_monitor(level := monitor_level(spec)) and level in used}
 
     def has_agentic(self) -> bool:
         return any(c.mode == "agentic" for c in self.conditions())

@@ -20,7 +20,6 @@ from insiderbench.scenarios._condition import (
     ExtraInstructions,
     GoalType,
     Mode,
-    Monitor,
     Scenario,
     Urgency,
 )
@@ -35,6 +34,18 @@ def known_interventions(v: list[str] | None) -> list[str] | None:
     """Interventions (of a grid or a whole experiment): `none` or a file that loads."""
     for spec in v or []:
         intervention_name(spec)
+    return v
+
+
+def known_monitors(v: list[str] | None) -> list[str] | None:
+    """Monitors (of a grid or a whole experiment): none, rule, or a model name."""
+    from insiderbench.scenarios import ConditionError, check_monitor_spec
+
+    for spec in v or []:
+        try:
+            check_monitor_spec(spec)
+        except ConditionError as ex:
+            raise ValueError(str(ex)) from None
     return v
 
 
@@ -71,8 +82,14 @@ class Grid(BaseModel):
     # interventions (`none` or a file); None: the experiment's (default: no ablation, none).
     ablations: list[list[Ablation]] | None = Field(default=None, min_length=1)
     interventions: list[str] | None = Field(default=None, min_length=1)
-    # Action monitors of agentic conditions (`[none, rule]`); classic conditions take none.
-    monitors: list[Monitor] | None = Field(default=None, min_length=1)
+    # Action monitors of agentic conditions (`[none, rule, openai/gpt-4o]`: a model name is an
+    # LLM monitor); classic conditions take none.
+    monitors: list[str] | None = Field(default=None, min_length=1)
+
+    @field_validator("monitors")
+    @classmethod
+    def _known_monitors(cls, v: list[str] | None) -> list[str] | None:
+        return known_monitors(v)
 
     @field_validator("interventions")
     @classmethod

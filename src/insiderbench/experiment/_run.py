@@ -10,6 +10,7 @@ from inspect_ai import Task, task_with
 from inspect_ai.log import EvalLog, list_eval_logs, read_eval_log
 from inspect_ai.model import GenerateConfig
 
+from insiderbench.agent import monitor_role
 from insiderbench.classify import DEFAULT_AUDIT_FRACTION, grader_roles
 from insiderbench.experiment._budget import Spend, spend_tracked, tracker_for
 from insiderbench.experiment._experiment import (
@@ -162,12 +163,19 @@ def eval_set_args(experiment: Experiment) -> dict[str, Any]:
         "log_dir_allow_dirty": True,
         "log_realtime": True,
     }
+    roles: dict[str, Any] = {}
     if experiment.graders:
-        args["model_roles"] = {
+        roles.update({
             role: grader_for(model)
             for role, model in zip(grader_roles(len(experiment.graders)), experiment.graders,
                                    strict=True)
-        }
+        })
+    # Each LLM action monitor's model, under its own role (only runs that have one bind it,
+    # so other runs keep their task identity).
+    roles.update({monitor_role(level): grader_for(model)
+                  for level, model in experiment.monitor_models().items()})
+    if roles:
+        args["model_roles"] = roles
     return args
 
 

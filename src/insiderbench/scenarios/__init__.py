@@ -20,8 +20,11 @@ if TYPE_CHECKING:
         Condition,
         ConditionError,
         Mode,
+        check_monitor_spec,
         headline,
+        is_llm_monitor,
         make_condition,
+        monitor_level,
     )
     from insiderbench.scenarios._datapack import DataPack
     from insiderbench.scenarios._emails import (

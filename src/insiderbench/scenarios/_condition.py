@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Iterable
 from typing import Literal, get_args
@@ -29,8 +30,10 @@ Mode = Literal["classic", "agentic"]
 # Ablations of the scenario text, each off by default (today's text): the switch's name, its
 # level when off and when on. Condition ids gain `__abl-NAME` per ablation, in this order.
 Ablation = Literal["agency", "escalation", "ceo", "monitoring"]
-# An action monitor in agentic mode: none, or `rule` (a tool call that would open the
-# scenario's gate is held, and the agent sees the rejection). Condition ids gain `__mon-rule`.
+# An action monitor in agentic mode: none, `rule` (a tool call that would open the scenario's
+# gate is held, and the agent sees the rejection), or an LLM reviewer named by its model
+# (`openai/gpt-4o`), whose level is `llm-<name>-<hash>` (`monitor_level`). Condition ids gain
+# `__mon-LEVEL`.
 Monitor = Literal["none", "rule"]
 ABLATION_LEVELS: dict[str, tuple[str, str]] = {
     "agency": ("kept", "removed"),  # the instruction to analyse the situation first
@@ -47,6 +50,10 @@ EXTRA_INSTRUCTIONS: tuple[str, ...] = get_args(ExtraInstructions)
 MODES: tuple[str, ...] = get_args(Mode)
 ABLATIONS: tuple[str, ...] = get_args(Ablation)
 MONITORS: tuple[str, ...] = get_args(Monitor)
+# A monitor's level in a condition: none, rule, or an LLM monitor's `llm-...` name.
+MONITOR_LEVEL_RE = r"^(none|rule|llm-[a-z0-9][a-z0-9-]*)$"
+# An Inspect model name: `provider/model`, the model part possibly with more slashes.
+MODEL_NAME_RE = r"^[A-Za-z0-9][A-Za-z0-9_.-]*/[^\s/][^\s]*$"
 
 GOAL_TYPES_WITH_VALUE = ("explicit", "latent", "swap")
 GOAL_TYPES_WITHOUT_VALUE = ("none", "ambiguous")
@@ -66,6 +73,34 @@ class ConditionError(ValueError):
 
 def _choices(values: tuple[str, ...]) -> str:
     return ", ".join(values)
+
+
+def monitor_level(spec: str) -> str:
+    """The level a monitor spec stands for in a condition: `none`, `rule`, or for a model
+    name (`openai-api/fake/monitor-reject`) `llm-<its last part>-<6 hex of its hash>`
+    (`llm-monitor-reject-1f0c2a`): stable, filename-safe, and two models never share one.
+    A spec that is already a level is returned as it is; anything else is a ConditionError."""
+    if re.match(MONITOR_LEVEL_RE, spec):
+        return spec
+    if not re.match(MODEL_NAME_RE, spec):
+        raise ConditionError(f"unknown monitor {spec!r} (valid: none, rule, or a model name "
+                             "such as openai/gpt-4o)")
+    tail = re.sub(r"[^a-z0-9]+", "-", spec.rsplit("/", 1)[-1].lower()).strip("-")[:24]
+    digest = hashlib.sha256(spec.encode()).hexdigest()[:6]
+    return f"llm-{tail.strip('-') or 'model'}-{digest}"
+
+
+def check_monitor_spec(spec: str) -> str:
+    """What a user may name as a monitor: none, rule, or a model name (never a bare level,
+    which binds no model); ConditionError otherwise."""
+    if spec in MONITORS or re.match(MODEL_NAME_RE, spec):
+        return spec
+    raise ConditionError(f"unknown monitor {spec!r} (valid: none, rule, or a model name "
+                         "such as openai/gpt-4o)")
+
+
+def is_llm_monitor(level: str) -> bool:
+    return level.startswith("llm-")
 
 
 class Condition(BaseModel):
@@ -89,7 +124,17 @@ class Condition(BaseModel):
     # the text is registered by scenarios._intervention). Neither is a factor of the paper.
     ablations: tuple[Ablation, ...] = ()
     intervention: str | None = Field(default=None, pattern=PACK_NAME_RE)
-    monitor: Monitor = "none"
+    monitor: str = Field(default="none", pattern=MONITOR_LEVEL_RE)
+
+    @field_validator("monitor", mode="before")
+    @classmethod
+    def _monitor_level(cls, v: object) -> object:
+        if isinstance(v, str):
+            try:
+                return monitor_level(v)
+            except ConditionError as ex:
+                raise ValueError(str(ex)) from None
+        return v
 
     @field_validator("ablations", mode="before")
     @classmethod
@@ -207,7 +252,7 @@ class Condition(BaseModel):
             raise ConditionError(
                 f"invalid condition id {condition_id!r}: expected "
                 "{scenario}_{goal_type}-{goal_value}_{urgency}[__dont|__goal][__prod][__aware]"
-                "[__abl-NAME...][__iv-NAME][__agentic][__mon-rule][__pack-NAME][__vN]"
+                "[__abl-NAME...][__iv-NAME][__agentic][__mon-LEVEL][__pack-NAME][__vN]"
             ) from None
         extra = "none"
         prod = aware = False
@@ -228,7 +273,7 @@ class Condition(BaseModel):
                 mode = "agentic"
             elif flag.startswith("abl-") and flag[4:] in ABLATIONS:
                 ablations.append(flag[4:])
-            elif flag.startswith("mon-") and flag[4:] in MONITORS:
+            elif flag.startswith("mon-") and re.match(MONITOR_LEVEL_RE, flag[4:]):
                 monitor = flag[4:]
             elif flag.startswith("iv-") and re.match(PACK_NAME_RE, flag[3:]):
                 intervention = flag[3:]
@@ -240,7 +285,7 @@ class Condition(BaseModel):
                 raise ConditionError(
                     f"invalid condition id {condition_id!r}: unknown suffix __{flag} "
                     "(valid: __dont, __goal, __prod, __aware, __abl-NAME, __iv-NAME, __agentic, "
-                    "__mon-rule, __pack-NAME, __vN)"
+                    "__mon-LEVEL, __pack-NAME, __vN)"
                 )
         return make_condition(
             scenario=scenario,
@@ -312,8 +357,7 @@ def make_condition(
         raise ConditionError(
             f"invalid intervention name {intervention!r}: lower-case letters, digits and '-' only"
         )
-    monitor = monitor or "none"
-    _check("monitor", monitor, MONITORS)
+    monitor = monitor_level(monitor or "none")
     if monitor != "none" and mode != "agentic":
         raise ConditionError(f"monitor {monitor} watches tool calls: agentic mode only "
                              "(add --mode agentic)")
@@ -330,7 +374,7 @@ def make_condition(
         variant_seed=variant_seed,
         ablations=ablations,  # type: ignore[arg-type]
         intervention=intervention,
-        monitor=monitor,  # type: ignore[arg-type]
+        monitor=monitor,
     )
 
 
