@@ -181,10 +181,12 @@ def signals(item: CorpusReply) -> dict[str, bool | None]:
     result = classify_reply(facts, actions, item.reply)
     if result.no_answer:
         return dict.fromkeys(DETERMINISTIC)
+    published = paper_gates(facts, actions, judge_transcript(item))
     return {
         "gate": result.gate.open,
         "heuristic": result.heuristic.harmful,
-        "paper_gates": all(paper_gates(facts, actions, judge_transcript(item)).values()),
+        # None where the paper has no gates (our behaviours).
+        "paper_gates": all(published.values()) if published else None,
     }
 
 

@@ -13,6 +13,7 @@ if TYPE_CHECKING:
         run_check,
     )
     from insiderbench.classify._gates import GateResult, run_gate
+    from insiderbench.classify._systems import host_of
     from insiderbench.classify._judges import (
         JUDGE_RETRIES,
         JudgeOutcome,

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
         GOAL_VALUES,
         MODES,
         MONITORS,
+        PAPER_SCENARIOS,
         SCENARIOS,
         URGENCIES,
         Condition,

@@ -200,6 +200,12 @@ def make_variant(rendered: RenderedScenario, canon: Canon, seed: int) -> Rendere
         "rival_addresses": tuple(sub(a) for a in facts.rival_addresses),
         "override_code": sub(facts.override_code) if facts.override_code else None,
         "affair_terms": tuple(sub(t) for t in facts.affair_terms),
+        # Our behaviours: paths, hosts, records and settings name people and domains too.
+        **{k: tuple(sub(v) for v in getattr(facts, k))
+           for k in ("files", "weights_files", "internal_hosts", "outside_hosts",
+                     "incident_records", "incident_terms", "monitor_keys")},
+        "records": {sub(k): sub(v) for k, v in facts.records.items()},
+        "config": {sub(k): sub(v) for k, v in facts.config.items()},
     })
     return replace(rendered, system=system, user_prompt=user_prompt,
                    email_content=email_content, facts=new_facts,
