@@ -53,6 +53,7 @@ if TYPE_CHECKING:
         extract_facts,
         get_pack,
         pack_folder,
+        pack_for,
         shipped_pack_names,
     )
     from insiderbench.scenarios._packfile import PackFileError, Problem
