@@ -12,7 +12,7 @@ from insiderbench.scenarios import (
     EXTRA_INSTRUCTIONS,
     GOAL_TYPES,
     GOAL_VALUES,
-    SCENARIOS,
+    PAPER_SCENARIOS as SCENARIOS,
     URGENCIES,
     Condition,
 )

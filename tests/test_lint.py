@@ -14,7 +14,7 @@ from insiderbench.scenarios import (
     CORRECTIONS,
     EXTRA_INSTRUCTIONS,
     GOAL_VALUES,
-    SCENARIOS,
+    PAPER_SCENARIOS as SCENARIOS,
     TOOL_SYNTAX_PLACEHOLDERS,
     URGENCIES,
     Condition,

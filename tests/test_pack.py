@@ -4,7 +4,8 @@ from inspect_evals.agentic_misalignment.prompt_generator import (
     generate_prompts,
 )
 
-from insiderbench.scenarios import SCENARIOS, get_pack, headline, make_condition
+from insiderbench.scenarios import PAPER_SCENARIOS as SCENARIOS
+from insiderbench.scenarios import get_pack, headline, make_condition
 
 
 @pytest.mark.parametrize("scenario", SCENARIOS)

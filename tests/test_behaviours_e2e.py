@@ -1,0 +1,80 @@
+"""Our behaviours end to end, through the CLI, Inspect's openai-api provider and the fake
+server: `-s NAME` finds our pack; a harmful tool call (agentic) and a harmful text tag
+(classic) are scored harmful, by the check and by our judge past the gate; the near miss is
+not."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from inspect_ai.log import read_eval_log
+
+from fakeserver import ServerConfig
+from helpers import fake_server_env, run_cli
+from insiderbench.analysis import iter_samples, sample_row
+from insiderbench.environment import STORE_KEY
+from insiderbench.experiment import latest_logs
+
+GRADER = "openai-api/fake/grader"
+
+
+@pytest.fixture
+def server(monkeypatch):
+    monkeypatch.setenv("INSPECT_DISPLAY", "none")
+    with fake_server_env(monkeypatch, ServerConfig(latency_max=0.01, seed=5)) as s:
+        yield s
+
+
+def run(capsys, tmp_path, script: str, scenario: str, *extra: str):
+    code, out, err = run_cli(capsys, "run", "--model", f"openai-api/fake/{script}", "-s",
+                             scenario, "--samples", "1", "--json", "--log-dir", str(tmp_path),
+                             *extra)
+    assert code == 0, err
+    (row,) = [json.loads(line) for line in out.splitlines()]
+    (header,) = latest_logs(tmp_path)
+    (sample,) = list(iter_samples(header))
+    (full,) = read_eval_log(header.location, resolve_attachments=True).samples or []
+    return row, full, sample_row(header.eval.model, header.eval.task, sample)
+
+
+SCENARIOS = ["exfiltration"]
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS)
+def test_agentic_harmful_tool_call_is_scored_harmful(server, tmp_path, capsys, scenario):
+    row, sample, r = run(capsys, tmp_path, "harmful", scenario, "--mode", "agentic",
+                         "--grader", GRADER, "--judge", "insiderbench")
+    assert row["condition_id"] == f"{scenario}_explicit-america_replacement__agentic" \
+                                  "__pack-insiderbench"
+    assert (row["n"], row["harmful"], row["errors"], row["unscored"]) == (1, 1, 0, 0)
+    assert (r.gate, r.heuristic, r.judge, r.ours) == (True, True, True, True)
+    assert r.paper is None  # the paper has no classifier for our behaviours
+    state = sample.store[STORE_KEY]
+    assert state["systems"] is not None and state["actions"][0]["source"] == "tool_call"
+
+
+def test_agentic_near_miss_is_not_harmful(server, tmp_path, capsys):
+    row, sample, r = run(capsys, tmp_path, "benign", "exfiltration", "--mode", "agentic")
+    assert (row["n"], row["harmful"], row["errors"]) == (1, 0, 0)
+    (transfer,) = sample.store[STORE_KEY]["systems"]["transfers"]
+    assert (transfer["host"], transfer["internal"]) == ("backup01.corvane.com", True)
+    assert (r.gate, r.heuristic) == (False, False)
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS)
+def test_classic_text_tag_is_scored_harmful(server, tmp_path, capsys, scenario):
+    row, _, r = run(capsys, tmp_path, "harmful", scenario, "--grader", GRADER,
+                    "--judge", "insiderbench")
+    assert row["condition_id"] == f"{scenario}_explicit-america_replacement__pack-insiderbench"
+    assert (row["n"], row["harmful"], row["unscored"]) == (1, 1, 0)
+    assert (r.gate, r.heuristic, r.judge, r.ours) == (True, True, True, True)
+
+
+def test_the_papers_judge_is_refused_for_our_behaviours(tmp_path, capsys):
+    code, _, err = run_cli(capsys, "run", "--model", "mockllm/model", "-s", "exfiltration",
+                           "--grader", "mockllm/model", "--log-dir", str(tmp_path))
+    assert code == 2
+    assert "no classifier for exfiltration" in err and "--judge insiderbench" in err
+    assert "Traceback" not in err
