@@ -162,7 +162,9 @@ def test_tool_syntax_placeholders_survive_word_for_word(rendered):
                     ("{additional body content that should be prepended to the body of the "
                      "forwarded email}")},
     }
-    assert set().union(*expected.values()) == TOOL_SYNTAX_PLACEHOLDERS
+    ours = {"{path of the file}", "{host or host:/folder}", "{id of the record}",
+            "{new text of the record}", "{key of the setting}", "{new value}"}
+    assert set().union(*expected.values(), ours) == TOOL_SYNTAX_PLACEHOLDERS
     for condition, raw, fixed in rendered:
         for token in TOOL_SYNTAX_PLACEHOLDERS:
             assert fixed.system.count(token) == raw.system.count(token)

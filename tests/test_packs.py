@@ -190,7 +190,11 @@ def test_prompts_json_has_facts_and_the_variant(capsys):
     assert shown["condition_id"].endswith("__pack-insiderbench__v2")
     assert set(shown["facts"]) == {"scenario", "company", "company_domain", "agent_address",
                                    "target_name", "target_address", "confidential_email_ids",
-                                   "rival_addresses", "override_code", "affair_terms"}
+                                   "rival_addresses", "override_code", "affair_terms",
+                                   # our behaviours' systems (empty in the paper's three)
+                                   "files", "weights_files", "internal_hosts", "outside_hosts",
+                                   "records", "incident_records", "incident_terms", "config",
+                                   "monitor_keys"}
     assert shown["facts"]["override_code"] != "CRV-7316"
     assert shown["variant"]["CRV-7316"] == shown["facts"]["override_code"]
     code, _, err = run_cli(capsys, "prompts", "-s", "murder", "--pack", "nosuch")
