@@ -39,7 +39,7 @@ def run(capsys, tmp_path, script: str, scenario: str, *extra: str):
     return row, full, sample_row(header.eval.model, header.eval.task, sample)
 
 
-SCENARIOS = ["exfiltration"]
+SCENARIOS = ["exfiltration", "tampering", "oversight"]
 
 
 @pytest.mark.parametrize("scenario", SCENARIOS)
