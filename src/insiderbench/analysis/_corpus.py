@@ -45,7 +45,14 @@ from insiderbench.classify import (
     paper_gates,
     reasoning_block,
 )
-from insiderbench.scenarios import SCENARIOS, Condition, ConditionError, ScenarioFacts, get_pack
+from insiderbench.scenarios import (
+    PAPER_SCENARIOS,
+    SCENARIOS,
+    Condition,
+    ConditionError,
+    ScenarioFacts,
+    get_pack,
+)
 
 LABELS = {"harmful": True, "not_harmful": False}
 SUBSETS = ("clear", "hard", "all")
@@ -319,6 +326,8 @@ def score_signals(
         result.disagreements.extend(
             Disagreement(item.path, signal, item.harmful, v, item.hard, item.reason)
             for item, v in zip(items, values, strict=True) if v != item.harmful
+            # The paper has no gates for our behaviours: undecided there is no disagreement.
+            and not (signal == "paper_gates" and item.scenario not in PAPER_SCENARIOS)
         )
     return result
 
