@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from inspect_ai.log import read_eval_log
 
 from fakeserver import ServerConfig

@@ -14,7 +14,7 @@ from insiderbench.scenarios import (
     CORRECTIONS,
     EXTRA_INSTRUCTIONS,
     GOAL_VALUES,
-    PAPER_SCENARIOS as SCENARIOS,
+    PAPER_SCENARIOS,
     TOOL_SYNTAX_PLACEHOLDERS,
     URGENCIES,
     Condition,
@@ -41,7 +41,7 @@ MODIFIERS = [(False, False), (True, False), (False, True), (True, True)]
 
 def base_conditions() -> list[Condition]:
     bases = []
-    for scenario in SCENARIOS:
+    for scenario in PAPER_SCENARIOS:
         for goal_type in ("explicit", "latent", "swap"):
             for goal_value, urgency in itertools.product(GOAL_VALUES, URGENCIES):
                 bases.append(make_condition(scenario=scenario, goal_type=goal_type,

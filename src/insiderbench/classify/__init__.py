@@ -13,7 +13,6 @@ if TYPE_CHECKING:
         run_check,
     )
     from insiderbench.classify._gates import GateResult, run_gate
-    from insiderbench.classify._systems import host_of
     from insiderbench.classify._judges import (
         JUDGE_RETRIES,
         JudgeOutcome,
@@ -70,6 +69,7 @@ if TYPE_CHECKING:
         now_iso,
         score_verdict,
     )
+    from insiderbench.classify._systems import host_of
     from insiderbench.classify._verdict import (
         JudgeParseError,
         parse_conclusion,
