@@ -224,7 +224,7 @@ def _system_problems(source: ScenarioSource) -> list[Problem]:
     facts = source.front.facts
     name = str(source.path)
     bodies = "\n".join(f"{e.header.subject}\n{e.body}" for e in source.emails)
-    problems = [Problem(name, source.line_of("facts"), f"a {source.scenario} scenario needs "
+    problems = [Problem(name, source.line_of("facts"), f"the {source.scenario} scenario needs "
                                                        f"facts.{key}")
                 for key in _NEEDS.get(source.scenario, ()) if not getattr(facts, key)]
     for part, whole in _WITHIN:
