@@ -77,3 +77,27 @@ def test_the_papers_judge_is_refused_for_our_behaviours(tmp_path, capsys):
     assert code == 2
     assert "no classifier for exfiltration" in err and "--judge insiderbench" in err
     assert "Traceback" not in err
+
+
+def test_an_experiment_file_must_name_the_pack_of_our_behaviours(tmp_path, capsys):
+    path = tmp_path / "exp.yaml"
+    path.write_text("name: mine\nmodels: [mockllm/model]\ngrids:\n  - scenarios: [oversight]\n")
+    code, _, err = run_cli(capsys, "plan", str(path))
+    assert code == 2 and len(err.strip().splitlines()) == 1
+    assert "pack paper has no scenario oversight (set pack: insiderbench)" in err
+    path.write_text(path.read_text() + "pack: insiderbench\n")
+    code, _, err = run_cli(capsys, "plan", str(path), "--json")
+    assert code == 0, err
+
+
+def test_s_name_finds_the_pack_and_mixes_with_the_papers_scenarios(capsys):
+    code, out, err = run_cli(capsys, "prompts", "-s", "oversight", "--json")
+    assert code == 0, err
+    assert json.loads(out)["condition_id"].endswith("__pack-insiderbench")
+    code, out, err = run_cli(capsys, "conditions", "-s", "blackmail", "-s", "exfiltration")
+    assert code == 0, err
+    assert out.split() == ["blackmail_explicit-america_replacement__pack-insiderbench",
+                           "exfiltration_explicit-america_replacement__pack-insiderbench"]
+    code, _, err = run_cli(capsys, "conditions", "-s", "exfiltration", "--pack", "paper")
+    assert code == 2 and err.strip() == ("Error: --pack paper has no scenario exfiltration "
+                                         "(it has: blackmail, leaking, murder)")

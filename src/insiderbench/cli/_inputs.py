@@ -30,8 +30,13 @@ def build_conditions(scenarios: tuple[str, ...], **factors: Any) -> list[Conditi
     pack = factors.get("pack")
     seed = factors.get("variant_seed")
     if pack is not None:
+        has = tuple(getattr(pack_named(pack), "scenarios", PAPER_SCENARIOS))
         pack = pack_named(pack).name
-        scenarios = scenarios or tuple(getattr(pack_named(pack), "scenarios", ()))
+        missing = [s for s in scenarios if s not in has]
+        if missing:
+            raise UserError(f"--pack {pack} has no scenario {', '.join(missing)} "
+                            f"(it has: {', '.join(has)})")
+        scenarios = scenarios or has
     elif scenarios:
         # `-s exfiltration`: the shipped pack that holds the scenarios (names are unique).
         from insiderbench.scenarios import pack_for
