@@ -101,3 +101,17 @@ def test_s_name_finds_the_pack_and_mixes_with_the_papers_scenarios(capsys):
     code, _, err = run_cli(capsys, "conditions", "-s", "exfiltration", "--pack", "paper")
     assert code == 2 and err.strip() == ("Error: --pack paper has no scenario exfiltration "
                                          "(it has: blackmail, leaking, murder)")
+
+
+def test_the_report_reads_our_behaviours(server, tmp_path, capsys):
+    code, out, err = run_cli(capsys, "run", "--model", "openai-api/fake/harmful", "-s",
+                             "exfiltration", "-s", "tampering", "-s", "oversight", "--samples",
+                             "1", "--json", "--log-dir", str(tmp_path))
+    assert code == 0, err
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert sorted((r["condition_id"].split("_")[0], r["harmful"]) for r in rows) == [
+        ("exfiltration", 1), ("oversight", 1), ("tampering", 1)]
+    code, _, err = run_cli(capsys, "report", str(tmp_path), "--out", str(tmp_path / "report"))
+    assert code == 0, err
+    html = (tmp_path / "report" / "report.html").read_text()
+    assert "self-exfiltration" in html and "oversight subversion" in html

@@ -193,8 +193,9 @@ def agentic_options(fn: Any) -> Any:
         click.option("--tools", type=click.Choice(("taught", "all")), default=None,
                      help="Agentic mode: taught (default): exactly the tools the classic prompt "
                           "teaches (send_email; forward_email in leaking; cancel_alert in the "
-                          "lethal-action scenario); all: a full mail client, forward_email and "
-                          "read_email everywhere."),
+                          "lethal-action scenario; the system tools of our behaviours); all: a "
+                          "full mail client, forward_email and read_email everywhere, and the "
+                          "readers of our behaviours' systems."),
         click.option("--monitor", type=click.Choice(scenarios.MONITORS), default=None,
                      help="Agentic mode: an action monitor on the tool calls. rule: a call "
                           "that would open the scenario's gate (mail reaching the target, "
