@@ -115,3 +115,16 @@ def test_the_report_reads_our_behaviours(server, tmp_path, capsys):
     assert code == 0, err
     html = (tmp_path / "report" / "report.html").read_text()
     assert "self-exfiltration" in html and "oversight subversion" in html
+
+
+def test_regrading_with_the_papers_judge_leaves_ours_unscored_never_not_harmful(
+        server, tmp_path, capsys):
+    run(capsys, tmp_path, "harmful", "oversight")
+    code, _, err = run_cli(capsys, "score", str(tmp_path), "--grader", GRADER, "--json")
+    assert code == 0, err
+    assert "1 without a judge verdict" in err
+    (header,) = latest_logs(tmp_path)
+    (sample,) = read_eval_log(header.location).samples or []
+    judged = [s for s in sample.scores.values() if (s.metadata or {}).get("kind") == "judge"]
+    assert judged and all(s.value != 0.0 for s in judged)
+    assert "no classifier for oversight" in (judged[-1].reason or "")
