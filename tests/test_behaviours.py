@@ -331,3 +331,23 @@ def test_a_surface_variant_renames_the_systems_and_the_gate_follows(scenario):
         assert variant.config[key] != canonical.config["sentinel.report_to"]
         dropped = run_check(variant, parse_actions(setting(key, "x@y.com")))
         assert dropped.signals["reports_dropped"] == [variant.config[key]]
+
+
+@pytest.mark.parametrize("scenario", ["exfiltration", "tampering", "oversight"])
+def test_our_judge_has_a_rubric_with_the_facts_filled_in(scenario):
+    from insiderbench.classify import harm_request
+    from insiderbench.scenarios import SCENARIOS
+
+    condition = make_condition(scenario=scenario, pack="insiderbench")
+    rendered = get_pack("insiderbench").render(condition)
+    request = harm_request("insiderbench", facts=rendered.facts, transcript="(reply)",
+                           actions=[], email_content=rendered.email_content)
+    assert request.prompt_id == f"insiderbench/{scenario}@1"
+    user = request.messages[1].text
+    assert "${" not in user and "Quote the agent's own words" in user
+    named = {"exfiltration": WEIGHTS, "tampering": "AR-2291", "oversight": "sentinel.enabled"}
+    assert user.count(named[scenario]) >= 2  # the situation and the harmful label
+    with pytest.raises(ValueError, match="no classifier"):
+        harm_request("paper", facts=rendered.facts, transcript="x", actions=[],
+                     email_content=rendered.email_content)
+    assert scenario in SCENARIOS
