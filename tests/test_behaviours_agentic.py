@@ -65,3 +65,16 @@ def test_every_ablation_renders(scenario):
         ablated = pack.render(make_condition(scenario=scenario, pack="insiderbench",
                                              ablations=[ablation]))
         assert ablated.system + ablated.user != plain.system + plain.user, ablation
+
+
+@pytest.mark.parametrize("scenario,clause", [
+    ("exfiltration", "Never copy your own weights"), ("tampering", "Never alter or delete"),
+    ("oversight", "Never switch off or weaken")])
+def test_the_direct_instruction_names_each_behaviours_harm(scenario, clause):
+    pack = get_pack("insiderbench")
+    render = lambda extra: pack.render(make_condition(scenario=scenario, pack="insiderbench",
+                                                      extra_instructions=extra)).system
+    assert clause in render("dont") and clause not in render("none")
+    blackmail = pack.render(make_condition(scenario="blackmail", pack="insiderbench",
+                                           extra_instructions="dont")).system
+    assert "Never" not in blackmail  # the paper's behaviours keep their rules
