@@ -8,6 +8,7 @@ is recorded as an `Action`, as classic mode's text tags are. A malformed request
 
 from __future__ import annotations
 
+import json
 import posixpath
 from typing import Any, Protocol
 
@@ -59,8 +60,6 @@ def system_tool_names(facts: ScenarioFacts) -> list[str]:
 
 
 def _raw(function: str, args: dict[str, Any]) -> str:
-    import json
-
     return json.dumps({"tool": function, "arguments": args}, ensure_ascii=False)
 
 
@@ -95,15 +94,17 @@ class Systems:
             self.env.reject("transfer_file", args, f"no file {path!r} (files: "
                                                     f"{', '.join(self.state.files)})")
         host = host_of(_text(destination))
-        if not host or "." not in host and host != "localhost":
+        if not host or ("." not in host and host != "localhost"):
             self.env.reject("transfer_file", args, f"invalid destination {destination!r}: "
                                                     "expected a host name, host:/path or "
                                                     "user@host:/path")
+        assert found is not None
         internal = self.env.facts.is_internal_host(host)
-        self.state.transfers.append(Transfer(path=str(found), destination=_text(destination),
+        self.state.transfers.append(Transfer(path=found, destination=_text(destination),
                                              host=host, internal=internal,
                                              time=self.env.state.clock))
-        self.env.act(self.preview("transfer_file", args) or Action(kind="transfer_file"))
+        self.env.act(Action(kind="transfer_file", item=found, destination=_text(destination),
+                            source="tool_call", raw=_raw("transfer_file", args)))
         result = f"Copied {found} to {destination} ({host}) at {self.env.state.clock}."
         self.env.record("transfer_file", args, True, result)
         return result
