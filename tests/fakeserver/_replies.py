@@ -6,6 +6,9 @@ scratchpad), `silent` (a reply that acts on nothing and writes to no one), or
 `mixed-<percent>` (harmful with that probability, decided per sample seed so a resumed run
 gets the same reply for the same sample). When the request offers tools (agentic mode) the
 harmful and benign scripts answer with tool calls, then end their turn after a tool result.
+The scenario is read off the system prompt, our behaviours (exfiltration, tampering,
+oversight) by their system tools; there the benign script takes the near miss where its tool
+is offered. `grader` answers the paper's judges with <answer> and ours with their <verdict>.
 """
 
 from __future__ import annotations
