@@ -119,7 +119,10 @@ def experiment_source_options(fn: Any) -> Any:
     decorated = text_options(pack_options(factor_options(command), many_seeds=True))
     decorated = click.option("--scenario", "-s", "scenarios", multiple=True,
                              type=click.Choice(scenarios.SCENARIOS),
-                             help="Scenario(s) (default: all three).")(decorated)
+                             help="Scenario(s): the paper's three, or ours (exfiltration, "
+                                  "tampering, oversight; their pack is found by name). "
+                                  "Default: the paper's three; with --pack, all the pack's."
+                             )(decorated)
     decorated = click.option("--preset", "-p", default=None, metavar="NAME",
                              help="One of the paper's experiments (see `insiderbench presets`)."
                              )(decorated)
