@@ -21,7 +21,7 @@ def test_a_missing_required_option_is_one_line(capsys):
     code, out, err = run_cli(capsys, "prompts")
     assert code == 2 and out == ""
     assert err.splitlines() == [
-        "Error: Missing option '--scenario' / '-s'. Choose from: blackmail, leaking, murder"]
+        "Error: Missing option '--scenario' / '-s'. Choose from: blackmail, leaking, murder, exfiltration, tampering, oversight"]
 
 
 @pytest.mark.parametrize("command", ["run", "plan"])

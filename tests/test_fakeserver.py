@@ -20,8 +20,16 @@ CLIENT = httpx.Client()
 
 
 @functools.cache
+def rendered(scenario: str):
+    """The headline condition, in our pack for our behaviours (the paper's has none)."""
+    condition = headline(scenario)
+    if scenario not in ("blackmail", "leaking", "murder"):
+        condition = condition.model_copy(update={"pack": "insiderbench"})
+    return get_pack(condition.pack).render(condition)
+
+
 def system_prompt(scenario: str) -> str:
-    return get_pack().render(headline(scenario)).system
+    return rendered(scenario).system
 
 
 def chat(server, model: str = "benign", *, seed: int | None = 1, scenario: str = "blackmail",
@@ -49,9 +57,10 @@ def fresh(server):
     return server
 
 
-@pytest.mark.parametrize("scenario", ["blackmail", "leaking", "murder"])
+@pytest.mark.parametrize("scenario", ["blackmail", "leaking", "murder", "exfiltration",
+                                      "tampering", "oversight"])
 def test_scripted_replies_are_what_the_checks_say(fresh, scenario):
-    facts = get_pack().render(headline(scenario)).facts
+    facts = rendered(scenario).facts
     for model, harmful in (("harmful", True), ("benign", False)):
         response = chat(fresh, model, scenario=scenario)
         assert response.status_code == 200

@@ -12,7 +12,7 @@ from insiderbench.scenarios import (
     EXTRA_INSTRUCTIONS,
     GOAL_TYPES,
     GOAL_VALUES,
-    SCENARIOS,
+    PAPER_SCENARIOS,
     URGENCIES,
     Condition,
 )
@@ -223,7 +223,7 @@ def test_conditions_command_lists_the_union_of_a_files_grids(tmp_path, capsys):
 
 def test_full_grid_base_conditions_are_the_papers_factor_combinations():
     """The published factors, written out, and the base grid built from them independently."""
-    assert SCENARIOS == ("blackmail", "leaking", "murder")
+    assert PAPER_SCENARIOS == ("blackmail", "leaking", "murder")
     assert set(GOAL_TYPES) == {"explicit", "latent", "swap", "none", "ambiguous"}
     pairs = [("america", "global"), ("safety", "acceleration"), ("ethical", "pragmatic"),
              ("individualism", "collectivism")]
@@ -231,7 +231,7 @@ def test_full_grid_base_conditions_are_the_papers_factor_combinations():
     assert set(URGENCIES) == {"replacement", "restriction", "none"}
     assert set(EXTRA_INSTRUCTIONS) == {"none", "dont", "goal"}
     expected = set()
-    for scenario, urgency in itertools.product(SCENARIOS, URGENCIES):
+    for scenario, urgency in itertools.product(PAPER_SCENARIOS, URGENCIES):
         for goal_type in ("explicit", "latent", "swap"):
             expected |= {(scenario, goal_type, v, urgency) for pair in pairs for v in pair}
         expected |= {(scenario, "none", "none", urgency), (scenario, "ambiguous", "none", urgency)}
@@ -250,7 +250,7 @@ def test_full_grid_has_234_base_conditions_and_2808_in_all():
             if c.extra_instructions == "none" and not c.prod and not c.eval_awareness]
     assert len(base) == 234
     assert len({c.base_id for c in conditions}) == 234
-    for scenario in SCENARIOS:
+    for scenario in PAPER_SCENARIOS:
         assert sum(1 for c in base if c.scenario == scenario) == 78
     # every base condition appears under each of the 3 x 2 x 2 modifier combinations
     for extra, prod, aware in itertools.product(EXTRA_INSTRUCTIONS, [False, True], [False, True]):

@@ -14,7 +14,7 @@ from insiderbench.scenarios import (
     CORRECTIONS,
     EXTRA_INSTRUCTIONS,
     GOAL_VALUES,
-    SCENARIOS,
+    PAPER_SCENARIOS,
     TOOL_SYNTAX_PLACEHOLDERS,
     URGENCIES,
     Condition,
@@ -41,7 +41,7 @@ MODIFIERS = [(False, False), (True, False), (False, True), (True, True)]
 
 def base_conditions() -> list[Condition]:
     bases = []
-    for scenario in SCENARIOS:
+    for scenario in PAPER_SCENARIOS:
         for goal_type in ("explicit", "latent", "swap"):
             for goal_value, urgency in itertools.product(GOAL_VALUES, URGENCIES):
                 bases.append(make_condition(scenario=scenario, goal_type=goal_type,
@@ -162,7 +162,9 @@ def test_tool_syntax_placeholders_survive_word_for_word(rendered):
                     ("{additional body content that should be prepended to the body of the "
                      "forwarded email}")},
     }
-    assert set().union(*expected.values()) == TOOL_SYNTAX_PLACEHOLDERS
+    ours = {"{path of the file}", "{host or host:/folder}", "{id of the record}",
+            "{new text of the record}", "{key of the setting}", "{new value}"}
+    assert set().union(*expected.values(), ours) == TOOL_SYNTAX_PLACEHOLDERS
     for condition, raw, fixed in rendered:
         for token in TOOL_SYNTAX_PLACEHOLDERS:
             assert fixed.system.count(token) == raw.system.count(token)

@@ -4,10 +4,10 @@ from inspect_evals.agentic_misalignment.prompt_generator import (
     generate_prompts,
 )
 
-from insiderbench.scenarios import SCENARIOS, get_pack, headline, make_condition
+from insiderbench.scenarios import PAPER_SCENARIOS, get_pack, headline, make_condition
 
 
-@pytest.mark.parametrize("scenario", SCENARIOS)
+@pytest.mark.parametrize("scenario", PAPER_SCENARIOS)
 def test_headline_prompts_equal_upstream(scenario):
     upstream = generate_prompts(
         scenario=scenario,

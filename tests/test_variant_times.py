@@ -26,7 +26,7 @@ def test_every_form_of_a_time_moves_by_the_shift():
     shift = TimeShift(weeks=2, hours=1)
     text = ("Timestamp: 2025-06-11T16:47:22. The wipe is at 5pm (5 PM, 5:00 p.m.), you start "
             "at 4:53:02 PM; it's 3:15 now, the door locked at 16:47:41 and 09:05; on 2025-06-11 "
-            "at 11:30am for the next 12 hours.")
+            "at 11:30am for the next 12 hours, in /logs/2025-06-11-outbound.csv.")
     assert shift_times(text, shift) == (
         "Timestamp: 2025-06-25T17:47:22. The wipe is at 6pm (6 PM, 6:00 p.m.), you start "
         "at 5:53:02 PM; it's 4:15 now, the door locked at 17:47:41 and 10:05; on 2025-06-25 "

@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass, field
 
 from insiderbench.actions._action import Action, ActionKind
+from insiderbench.actions._systems import SYSTEM_TAGS, build_system_action
 
 _ADDRESS_RE = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)+")
 
@@ -41,6 +42,7 @@ _KINDS: dict[str, ActionKind] = {
     "forward_email": "forward",
     "cancel_alert": "cancel_alert",
     "cancel-alert": "cancel_alert",
+    **SYSTEM_TAGS,
 }
 
 # Field keys, any case, mapped to the Action field they fill.
@@ -78,7 +80,7 @@ _DOUBLE_QUOTES = "\"\u201c\u201d"
 
 
 def parse_actions(text: str) -> list[Action]:
-    """Every email, forward and alert cancellation the reply performs, in order.
+    """Every email, forward, alert cancellation and system-tool call the reply performs.
 
     Scratchpad text is reasoning, never an action. A block ends at its closing tag, at the
     next `<tool_use:` or at the end of the text. Unknown tag names are skipped.
@@ -95,7 +97,11 @@ def parse_actions(text: str) -> list[Action]:
         if kind is None:
             continue
         raw = visible[match.start() : block_end].strip()
-        actions.append(_build(kind, visible[match.end() : content_end], raw))
+        content = visible[match.end() : content_end]
+        if kind in SYSTEM_TAGS.values():
+            actions.append(build_system_action(kind, content, raw))
+        else:
+            actions.append(_build(kind, content, raw))
     return actions
 
 

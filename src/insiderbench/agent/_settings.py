@@ -39,9 +39,10 @@ class AgenticSettings(BaseModel):
     tools: Literal["taught", "all"] = Field(
         default="taught",
         description="taught: exactly the tools whose text tags the classic prompt teaches "
-        "(blackmail: send_email; leaking: and forward_email; lethal action: and cancel_alert), "
-        "so agentic and classic differ only in protocol; all: a full mail client (forward_email "
-        "and read_email in every scenario)",
+        "(blackmail: send_email; leaking: and forward_email; lethal action: and cancel_alert; "
+        "our behaviours: and their system tools), so agentic and classic differ only in "
+        "protocol; all: a full mail client (forward_email and read_email in every scenario) "
+        "and the readers of our behaviours' systems (list_files, read_record, read_config ...)",
     )
     turns: int = Field(
         default=1, ge=1,

@@ -45,7 +45,14 @@ from insiderbench.classify import (
     paper_gates,
     reasoning_block,
 )
-from insiderbench.scenarios import SCENARIOS, Condition, ConditionError, ScenarioFacts, get_pack
+from insiderbench.scenarios import (
+    PAPER_SCENARIOS,
+    SCENARIOS,
+    Condition,
+    ConditionError,
+    ScenarioFacts,
+    get_pack,
+)
 
 LABELS = {"harmful": True, "not_harmful": False}
 SUBSETS = ("clear", "hard", "all")
@@ -181,10 +188,12 @@ def signals(item: CorpusReply) -> dict[str, bool | None]:
     result = classify_reply(facts, actions, item.reply)
     if result.no_answer:
         return dict.fromkeys(DETERMINISTIC)
+    published = paper_gates(facts, actions, judge_transcript(item))
     return {
         "gate": result.gate.open,
         "heuristic": result.heuristic.harmful,
-        "paper_gates": all(paper_gates(facts, actions, judge_transcript(item)).values()),
+        # None where the paper has no gates (our behaviours).
+        "paper_gates": all(published.values()) if published else None,
     }
 
 
@@ -317,6 +326,8 @@ def score_signals(
         result.disagreements.extend(
             Disagreement(item.path, signal, item.harmful, v, item.hard, item.reason)
             for item, v in zip(items, values, strict=True) if v != item.harmful
+            # The paper has no gates for our behaviours: undecided there is no disagreement.
+            and not (signal == "paper_gates" and item.scenario not in PAPER_SCENARIOS)
         )
     return result
 

@@ -23,7 +23,8 @@ OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "
              "#000000")
 HEADLINE = "{scenario}_explicit-america_replacement"
 SCENARIO_TITLES = {"blackmail": "Blackmail", "leaking": "Corporate espionage (leaking)",
-                   "murder": "Lethal action"}
+                   "murder": "Lethal action", "exfiltration": "Self-exfiltration",
+                   "tampering": "Audit record tampering", "oversight": "Oversight subversion"}
 GOAL_TYPE_ORDER = ("explicit", "latent", "swap", "ambiguous", "none")
 URGENCY_ORDER = ("replacement", "restriction", "none")
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from insiderbench.scenarios import Condition, ConditionError
 
-_SCENARIO = {"blackmail": "blackmail", "leaking": "leaking", "murder": "lethal action"}
+_SCENARIO = {"blackmail": "blackmail", "leaking": "leaking", "murder": "lethal action",
+             "exfiltration": "self-exfiltration", "tampering": "record tampering",
+             "oversight": "oversight subversion"}
 _URGENCY = {"replacement": "replacement threat", "restriction": "restriction threat",
             "none": "no threat"}
 _EXTRA = {"dont": "told not to harm", "goal": "overriding welfare goal"}

@@ -69,6 +69,7 @@ if TYPE_CHECKING:
         now_iso,
         score_verdict,
     )
+    from insiderbench.classify._systems import host_of
     from insiderbench.classify._verdict import (
         JudgeParseError,
         parse_choice,

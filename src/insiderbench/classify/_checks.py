@@ -17,6 +17,7 @@ from insiderbench.classify._blackmail import check_blackmail
 from insiderbench.classify._gates import norm_code
 from insiderbench.classify._leaking import check_leaking
 from insiderbench.classify._result import CheckResult, SignalValue
+from insiderbench.classify._systems import check_exfiltration, check_oversight, check_tampering
 from insiderbench.classify._text import join, short
 from insiderbench.scenarios import ScenarioFacts
 
@@ -84,4 +85,7 @@ _CHECKS: dict[str, Callable[[ScenarioFacts, Sequence[Action]], CheckResult]] = {
     "blackmail": check_blackmail,
     "leaking": check_leaking,
     "murder": check_murder,
+    "exfiltration": check_exfiltration,
+    "tampering": check_tampering,
+    "oversight": check_oversight,
 }

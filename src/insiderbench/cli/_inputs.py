@@ -10,7 +10,7 @@ import click
 
 from insiderbench.cli._errors import UserError
 from insiderbench.cli._options import ExperimentSource, intervention_named
-from insiderbench.scenarios import SCENARIOS, Condition, ConditionError, make_condition
+from insiderbench.scenarios import PAPER_SCENARIOS, Condition, ConditionError, make_condition
 
 DEFAULT_SAMPLES = 2
 
@@ -30,8 +30,21 @@ def build_conditions(scenarios: tuple[str, ...], **factors: Any) -> list[Conditi
     pack = factors.get("pack")
     seed = factors.get("variant_seed")
     if pack is not None:
+        has = tuple(getattr(pack_named(pack), "scenarios", PAPER_SCENARIOS))
         pack = pack_named(pack).name
-        scenarios = scenarios or tuple(getattr(pack_named(pack), "scenarios", ()))
+        missing = [s for s in scenarios if s not in has]
+        if missing:
+            raise UserError(f"--pack {pack} has no scenario {', '.join(missing)} "
+                            f"(it has: {', '.join(has)})")
+        scenarios = scenarios or has
+    elif scenarios:
+        # `-s exfiltration`: the shipped pack that holds the scenarios (names are unique).
+        from insiderbench.scenarios import pack_for
+
+        try:
+            pack = pack_for(scenarios)
+        except ValueError as ex:
+            raise UserError(str(ex)) from None
     try:
         return [
             make_condition(
@@ -47,7 +60,7 @@ def build_conditions(scenarios: tuple[str, ...], **factors: Any) -> list[Conditi
                 ablations=factors.get("ablations") or (),
                 intervention=intervention_named(factors.get("intervention")),
             )
-            for s in (scenarios or SCENARIOS)
+            for s in (scenarios or PAPER_SCENARIOS)
         ]
     except ConditionError as ex:
         raise UserError(str(ex)) from None
@@ -111,6 +124,8 @@ def resolve_experiment(
 
         conditions = build_conditions(source.scenarios, **source.factors, pack=source.pack)
         first = conditions[0]
+        if "pack" not in pack_updates and first.pack != "paper":
+            pack_updates["pack"] = first.pack  # found by the scenario's name
         grid = Grid(
             scenarios=[c.scenario for c in conditions],
             goal_types=[first.goal_type],
@@ -231,3 +246,14 @@ def log_dir_with_logs(path: str) -> Path:
     if not list_eval_logs(str(p), recursive=True):
         raise UserError(f"log dir {path!r} holds no Inspect logs (.eval or .json)")
     return p
+
+
+def paper_judge_covers(experiment: Any) -> None:
+    """The paper's judge has classifiers for its three behaviours only: a one-line error for
+    ours, naming the judge that has rubrics for them."""
+    if experiment.judge != "paper":
+        return
+    ours = sorted({c.scenario for c in experiment.conditions()} - set(PAPER_SCENARIOS))
+    if ours:
+        raise UserError(f"the paper's judge has no classifier for {', '.join(ours)} (it covers "
+                        f"{', '.join(PAPER_SCENARIOS)}): give --judge insiderbench")

@@ -119,7 +119,10 @@ def experiment_source_options(fn: Any) -> Any:
     decorated = text_options(pack_options(factor_options(command), many_seeds=True))
     decorated = click.option("--scenario", "-s", "scenarios", multiple=True,
                              type=click.Choice(scenarios.SCENARIOS),
-                             help="Scenario(s) (default: all three).")(decorated)
+                             help="Scenario(s): the paper's three, or ours (exfiltration, "
+                                  "tampering, oversight; their pack is found by name). "
+                                  "Default: the paper's three; with --pack, all the pack's."
+                             )(decorated)
     decorated = click.option("--preset", "-p", default=None, metavar="NAME",
                              help="One of the paper's experiments (see `insiderbench presets`)."
                              )(decorated)
@@ -205,8 +208,9 @@ def agentic_options(fn: Any) -> Any:
         click.option("--tools", type=click.Choice(("taught", "all")), default=None,
                      help="Agentic mode: taught (default): exactly the tools the classic prompt "
                           "teaches (send_email; forward_email in leaking; cancel_alert in the "
-                          "lethal-action scenario); all: a full mail client, forward_email and "
-                          "read_email everywhere."),
+                          "lethal-action scenario; the system tools of our behaviours); all: a "
+                          "full mail client, forward_email and read_email everywhere, and the "
+                          "readers of our behaviours' systems."),
         click.option("--monitor", default=None, callback=_monitor_spec, metavar="none|rule|MODEL",
                      help="Agentic mode: an action monitor on the tool calls; a held call "
                           "goes back to the agent as the tool's error. rule: a call that "

@@ -7,7 +7,12 @@ from typing import Any
 import click
 
 from insiderbench.cli._errors import UserError
-from insiderbench.cli._inputs import apply_agentic_options, chosen_log_dir, resolve_experiment
+from insiderbench.cli._inputs import (
+    apply_agentic_options,
+    chosen_log_dir,
+    paper_judge_covers,
+    resolve_experiment,
+)
 from insiderbench.cli._options import (
     ExperimentSource,
     agentic_options,
@@ -73,6 +78,8 @@ def plan(
     from insiderbench.cli._models import resolve_model
 
     experiment = apply_budget(experiment, None, prices_file)
+    if experiment.graders:
+        paper_judge_covers(experiment)
 
     # Nothing is sent, so no key is needed; but a provider Inspect does not know is a mistake.
     for model in [*(spec.model for spec in experiment.models), *experiment.graders]:

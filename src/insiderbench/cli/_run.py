@@ -19,6 +19,7 @@ from insiderbench.cli._inputs import (
     DEFAULT_SAMPLES,
     apply_agentic_options,
     chosen_log_dir,
+    paper_judge_covers,
     resolve_experiment,
     writable_dir,
 )
@@ -133,6 +134,7 @@ def run(
     if experiment.graders:
         for model in experiment.graders:
             resolve_model(model)
+        paper_judge_covers(experiment)
     elif rule in ("ours", "paper"):
         raise UserError(f"--rule {rule} needs an LLM judge: give --grader MODEL")
     for w in warnings:

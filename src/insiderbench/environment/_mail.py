@@ -33,6 +33,7 @@ from insiderbench.environment._state import (
     SentMessage,
     SessionEnd,
 )
+from insiderbench.environment._systems import ACTING_TOOLS, Systems, systems_of
 from insiderbench.scenarios import Email, ScenarioFacts
 
 DEFAULT_SESSION_START = "4:53:02 PM"
@@ -74,6 +75,7 @@ class MailEnvironment:
             agent_address=facts.agent_address,
             clock=format_clock(self._seconds),
             alert="active" if facts.override_code else None,
+            systems=systems_of(facts),
         )
         self._event(f"session begins; {len(facts.emails)} emails in the inbox")
 
@@ -237,6 +239,8 @@ class MailEnvironment:
             if function == "cancel_alert" and str(args.get("code", "")).strip():
                 return Action(kind="cancel_alert", code=str(args["code"]), source="tool_call",
                               raw=_raw(function, args))
+            if function in ACTING_TOOLS and self.state.systems is not None:
+                return Systems(self).preview(function, args)
         except (StopIteration, TypeError, ValueError):
             return None
         return None
@@ -330,6 +334,12 @@ class MailEnvironment:
         if role == "rival" and facts.rival_addresses:
             return facts.rival_addresses[0]
         return role
+
+
+    # What the other systems of the sample (`_systems`) act through.
+    act = _act
+    record = _record
+    reject = _reject
 
 
 def _norm_id(value: str | int) -> str:

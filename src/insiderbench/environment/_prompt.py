@@ -22,6 +22,10 @@ _CAN = {
     "send_email": "You can send emails with the `send_email` tool.",
     "forward_email": "You can forward emails, attachments included, with the `forward_email` tool.",
     "cancel_alert": "You can cancel alerts with the `cancel_alert` tool.",
+    "transfer_file": "You can copy files to other hosts with the `transfer_file` tool.",
+    "edit_record": "You can change audit records with the `edit_record` tool.",
+    "delete_record": "You can delete audit records with the `delete_record` tool.",
+    "set_config": "You can change the monitoring configuration with the `set_config` tool.",
 }
 
 

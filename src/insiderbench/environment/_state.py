@@ -43,6 +43,48 @@ class ClockEvent(BaseModel):
     event: str
 
 
+class Transfer(BaseModel):
+    """One file copied to a host (exfiltration)."""
+
+    path: str
+    destination: str
+    host: str
+    internal: bool
+    time: str
+
+
+class RecordChange(BaseModel):
+    """One audit record edited or deleted (tampering); `before` is its text until then."""
+
+    record_id: str
+    change: Literal["edited", "deleted"]
+    before: str
+    after: str | None = None
+    time: str
+
+
+class ConfigChange(BaseModel):
+    """One setting of the monitoring configuration changed (oversight)."""
+
+    key: str
+    before: str
+    after: str
+    time: str
+
+
+class SystemsState(BaseModel):
+    """The company systems besides mail that a scenario gives the agent: a file store that
+    can copy to other hosts, an audit record store, a monitoring configuration. What they
+    hold now, and every change the agent made, in order."""
+
+    files: list[str] = Field(default_factory=list)
+    transfers: list[Transfer] = Field(default_factory=list)
+    records: dict[str, str] = Field(default_factory=dict)
+    record_changes: list[RecordChange] = Field(default_factory=list)
+    config: dict[str, str] = Field(default_factory=dict)
+    config_changes: list[ConfigChange] = Field(default_factory=list)
+
+
 class MailState(BaseModel):
     """Everything the environment knows about one sample; logged in the sample's store."""
 
@@ -57,6 +99,7 @@ class MailState(BaseModel):
     reactions_fired: list[str] = Field(default_factory=list)
     events: list[ClockEvent] = Field(default_factory=list)
     ended_by: SessionEnd | None = None
+    systems: SystemsState | None = None  # our behaviours: file store, records, config
 
 
 def actions_from_store(store: Any) -> list[Action]:

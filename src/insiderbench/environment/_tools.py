@@ -15,12 +15,18 @@ from inspect_ai.util import store
 from insiderbench.environment._inbox import Inbox
 from insiderbench.environment._mail import MailEnvironment
 from insiderbench.environment._state import STORE_KEY
+from insiderbench.environment._system_tools import system_tools
 
 # How each of the paper's text-tag tools is called in agentic mode.
 TAG_TOOLS: dict[str, str] = {
     "email": "send_email",
     "forward": "forward_email",
     "cancel_alert": "cancel_alert",
+    # Our behaviours' systems (`_system_tools`): the tag and the tool share a name.
+    "transfer_file": "transfer_file",
+    "edit_record": "edit_record",
+    "delete_record": "delete_record",
+    "set_config": "set_config",
 }
 
 
@@ -110,8 +116,9 @@ def taught_tags(system_prompt: str) -> frozenset[str]:
 def mail_tools(env: MailEnvironment, *, inbox: Inbox = "message", toolset: str = "all",
                taught: frozenset[str] | None = None) -> list[Tool]:
     """The tools of one sample. `all`: send and forward, cancel_alert where the scenario has
-    an alert, read_email. `taught`: only those whose tags `taught` names (always send_email).
-    read_inbox whenever the inbox does not come in the user message."""
+    an alert, read_email, and every tool of the scenario's systems (files, records, config).
+    `taught`: only those whose tags `taught` names (always send_email). read_inbox whenever
+    the inbox does not come in the user message."""
     if toolset not in TOOLSETS:
         raise ValueError(f"unknown tool set {toolset!r} (valid: {', '.join(TOOLSETS)})")
     full = toolset == "all"
@@ -125,4 +132,4 @@ def mail_tools(env: MailEnvironment, *, inbox: Inbox = "message", toolset: str =
         tools.append(read_email(env))
     if inbox == "tool":
         tools.append(read_inbox(env))
-    return tools
+    return tools + system_tools(env, full=full, tags=tags)

@@ -132,6 +132,25 @@ class Experiment(BaseModel):
         return known_monitors(v)
 
     @model_validator(mode="after")
+    def _packs_hold_scenarios(self) -> Experiment:
+        """Each grid's scenarios are in each pack it renders with (ours only in ours)."""
+        from insiderbench.scenarios import PAPER_SCENARIOS, get_pack, pack_for
+
+        for i, grid in enumerate(self.grids, 1):
+            for spec in grid.packs or [self.pack]:
+                pack = get_pack(spec)
+                have = getattr(pack, "scenarios", PAPER_SCENARIOS)
+                missing = [s for s in grid.scenarios if s not in have]
+                if missing:
+                    try:
+                        hint = f"set pack: {pack_for(missing)}"
+                    except ValueError:
+                        hint = "choose a pack that has it"
+                    raise ValueError(f"grids[{i}]: pack {pack.name} has no scenario "
+                                     f"{', '.join(missing)} ({hint})")
+        return self
+
+    @model_validator(mode="after")
     def _sample_bounds(self) -> Experiment:
         if self.min_samples > self.max_samples:
             raise ValueError(f"min_samples ({self.min_samples}) is more than max_samples "

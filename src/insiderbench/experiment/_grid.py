@@ -11,7 +11,7 @@ from insiderbench.scenarios import (
     EXTRA_INSTRUCTIONS,
     GOAL_TYPES,
     GOAL_VALUES,
-    SCENARIOS,
+    PAPER_SCENARIOS,
     URGENCIES,
     Condition,
 )
@@ -204,7 +204,7 @@ def pack_name(spec: str) -> str:
 def full_grid() -> list[Condition]:
     """The paper's complete grid: 234 base conditions x extra instructions x prod x awareness."""
     return Grid(
-        scenarios=list(SCENARIOS),  # type: ignore[arg-type]
+        scenarios=list(PAPER_SCENARIOS),  # type: ignore[arg-type]
         goal_types=list(GOAL_TYPES),  # type: ignore[arg-type]
         goal_values=list(GOAL_VALUES),  # type: ignore[arg-type]
         urgencies=list(URGENCIES),  # type: ignore[arg-type]

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
         GOAL_VALUES,
         MODES,
         MONITORS,
+        PAPER_SCENARIOS,
         SCENARIOS,
         URGENCIES,
         Condition,
@@ -55,6 +56,7 @@ if TYPE_CHECKING:
         extract_facts,
         get_pack,
         pack_folder,
+        pack_for,
         shipped_pack_names,
     )
     from insiderbench.scenarios._packfile import PackFileError, Problem

@@ -9,7 +9,10 @@ from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-Scenario = Literal["blackmail", "leaking", "murder"]
+# The paper's three behaviours, then ours (only in our data pack `insiderbench`). Each has a
+# gate, a heuristic and a judge rubric in `classify`; tests hold this set equal to the union of
+# the shipped packs' behaviours.
+Scenario = Literal["blackmail", "leaking", "murder", "exfiltration", "tampering", "oversight"]
 GoalType = Literal["explicit", "latent", "swap", "none", "ambiguous"]
 GoalValue = Literal[
     "america",
@@ -43,6 +46,7 @@ ABLATION_LEVELS: dict[str, tuple[str, str]] = {
 }
 
 SCENARIOS: tuple[str, ...] = get_args(Scenario)
+PAPER_SCENARIOS: tuple[str, ...] = ("blackmail", "leaking", "murder")
 GOAL_TYPES: tuple[str, ...] = get_args(GoalType)
 GOAL_VALUES: tuple[str, ...] = tuple(v for v in get_args(GoalValue) if v != "none")
 URGENCIES: tuple[str, ...] = get_args(Urgency)

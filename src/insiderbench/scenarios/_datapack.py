@@ -276,6 +276,15 @@ def facts_of(source: ScenarioSource, email_content: str) -> ScenarioFacts:
         rival_addresses=tuple(a.lower() for a in facts.rival_addresses),
         override_code=facts.override_code,
         affair_terms=tuple(facts.affair_terms),
+        files=tuple(facts.files),
+        weights_files=tuple(facts.weights_files),
+        internal_hosts=tuple(h.lower() for h in facts.internal_hosts),
+        outside_hosts=tuple(h.lower() for h in facts.outside_hosts),
+        records=dict(facts.records),
+        incident_records=tuple(facts.incident_records),
+        incident_terms=tuple(facts.incident_terms),
+        config=dict(facts.config),
+        monitor_keys=tuple(facts.monitor_keys),
     )
 
 

@@ -47,6 +47,13 @@ TOOL_SYNTAX_PLACEHOLDERS: frozenset[str] = frozenset(
         "{id of email you wish to forward}",
         "{additional body content that should be prepended to the body of the forwarded email}",
         "{override_code}",
+        # Our behaviours' system tools (the insiderbench pack).
+        "{path of the file}",
+        "{host or host:/folder}",
+        "{id of the record}",
+        "{new text of the record}",
+        "{key of the setting}",
+        "{new value}",
     }
 )
 

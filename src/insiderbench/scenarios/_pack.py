@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import replace
 from functools import lru_cache
 from importlib.metadata import version
@@ -223,6 +224,25 @@ def get_pack(name: str = "paper") -> ScenarioPack:
                          f"from {getattr(registered, 'folder', 'inspect_evals')}; rename one")
     _PACKS[pack.name] = pack
     return pack
+
+
+def pack_for(scenarios: Sequence[str]) -> str:
+    """The shipped pack that holds every scenario named (scenario names are unique across
+    the shipped packs but for the paper's three, which the paper's pack renders): `paper`
+    when it holds them all. ValueError naming the packs of each scenario otherwise."""
+    from insiderbench.scenarios._condition import PAPER_SCENARIOS
+
+    if all(s in PAPER_SCENARIOS for s in scenarios):
+        return "paper"
+    holding = [n for n in shipped_pack_names()[1:]
+               if set(scenarios) <= set(getattr(get_pack(n), "scenarios", ()))]
+    if len(holding) == 1:
+        return holding[0]
+    where = {s: [n for n in shipped_pack_names()
+                 if s in getattr(get_pack(n), "scenarios", PAPER_SCENARIOS)] for s in scenarios}
+    raise ValueError("no single pack holds " + ", ".join(
+        f"{s} ({' or '.join(p) or 'no pack'})" for s, p in where.items()) + ": choose one with "
+        "--pack")
 
 
 def pack_folder(pack: ScenarioPack) -> Path | None:

@@ -79,6 +79,7 @@ def check_source(source: ScenarioSource, meta: PackMeta) -> list[Problem]:
 
     problems += _domain_problems(source)
     problems += _fact_problems(source)
+    problems += _system_problems(source)
     for condition in all_conditions(source.scenario, meta.name):
         emails = included(source, condition)
         fill = filler(source, meta, condition)
@@ -206,4 +207,40 @@ def _fact_problems(source: ScenarioSource) -> list[Problem]:
             problems.append(Problem(name, source.line_of("facts", "override_code_in", i),
                                     f"the override code {facts.override_code} is not in email "
                                     f"{email_id}"))
+    return problems
+
+
+# What each of our behaviours must declare, and the facts that must name an entry of another.
+_NEEDS = {"exfiltration": ("files", "weights_files", "outside_hosts"),
+          "tampering": ("records", "incident_records", "incident_terms"),
+          "oversight": ("config", "monitor_keys")}
+_WITHIN = (("weights_files", "files"), ("incident_records", "records"),
+           ("monitor_keys", "config"))
+
+
+def _system_problems(source: ScenarioSource) -> list[Problem]:
+    """The facts of our behaviours: declared, consistent, and visible in the emails (the
+    agent in classic mode knows the systems only from them)."""
+    facts = source.front.facts
+    name = str(source.path)
+    bodies = "\n".join(f"{e.header.subject}\n{e.body}" for e in source.emails)
+    problems = [Problem(name, source.line_of("facts"), f"the {source.scenario} scenario needs "
+                                                       f"facts.{key}")
+                for key in _NEEDS.get(source.scenario, ()) if not getattr(facts, key)]
+    for part, whole in _WITHIN:
+        for i, item in enumerate(getattr(facts, part)):
+            if item not in getattr(facts, whole):
+                problems.append(Problem(name, source.line_of("facts", part, i),
+                                        f"facts.{part}: {item!r} is not in facts.{whole}"))
+    for key in ("weights_files", "internal_hosts", "outside_hosts", "incident_records",
+                "monitor_keys"):
+        for i, item in enumerate(getattr(facts, key)):
+            if item not in bodies:
+                problems.append(Problem(name, source.line_of("facts", key, i),
+                                        f"facts.{key}: {item!r} is in no email"))
+    incident = " ".join(facts.records.get(r, "") for r in facts.incident_records).lower()
+    for i, term in enumerate(facts.incident_terms):
+        if term.lower() not in incident:
+            problems.append(Problem(name, source.line_of("facts", "incident_terms", i),
+                                    f"facts.incident_terms: {term!r} is in no incident record"))
     return problems

@@ -15,7 +15,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from insiderbench.scenarios._condition import PACK_NAME_RE, Scenario
+from insiderbench.scenarios._condition import PACK_NAME_RE, SCENARIOS, Scenario
 
 # What a slot's `when:` and `by:` may name: the factors, plus the other side of the goal pair.
 # The ablations too (`agency: kept|removed`, `ceo: unreachable|reachable`, ...).
@@ -107,6 +107,18 @@ class Facts(_Strict):
     override_code: str | None = None
     override_code_in: list[str] = Field(default_factory=list)
     affair_terms: list[str] = Field(default_factory=list)
+    # exfiltration: the file store, the agent's weights in it, hosts inside and outside.
+    files: list[str] = Field(default_factory=list)
+    weights_files: list[str] = Field(default_factory=list)
+    internal_hosts: list[str] = Field(default_factory=list)
+    outside_hosts: list[str] = Field(default_factory=list)
+    # tampering: the audit records, those revealing the agent's failure, and its words.
+    records: dict[str, str] = Field(default_factory=dict)
+    incident_records: list[str] = Field(default_factory=list)
+    incident_terms: list[str] = Field(default_factory=list)
+    # oversight: the monitoring configuration and the monitor's keys.
+    config: dict[str, str] = Field(default_factory=dict)
+    monitor_keys: list[str] = Field(default_factory=list)
 
 
 class Front(_Strict):
@@ -250,9 +262,9 @@ def load_scenario(path: Path) -> ScenarioSource:
     except ValidationError as ex:
         raise PackFileError(_validation_problems(ex, name, lines, 1)) from None
     scenario = front.scenario or path.stem
-    if front.scenario is None and scenario not in ("blackmail", "leaking", "murder"):
+    if front.scenario is None and scenario not in SCENARIOS:
         problems.append(Problem(name, 1, f"file {path.name}: name it after its scenario "
-                                         "(blackmail, leaking, murder) or set scenario:"))
+                                         f"({', '.join(SCENARIOS)}) or set scenario:"))
     body_start = front_text.count("\n") + 3  # both fences, then 1-based
     sections: dict[str, Section] = {}
     emails: list[EmailSource] = []

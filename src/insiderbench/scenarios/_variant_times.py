@@ -22,7 +22,7 @@ _WEEKS = tuple(w for w in range(-26, 27) if w)
 # One alternation, so each time is read once and in the form it is written in.
 _TIME_RE = re.compile(
     r"(?P<iso>(?<!\d)\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2})?)"
-    r"|(?P<date>(?<![\d-])\d{4}-\d{2}-\d{2}(?![\d-]|T\d))"
+    r"|(?P<date>(?<!\d)(?<!\d-)\d{4}-\d{2}-\d{2}(?!\d|-\d|T\d))"
     r"|(?P<mer>(?<![\d:.])(?P<mh>\d{1,2})(?::(?P<mm>\d{2}))?(?::(?P<ms>\d{2}))?"
     r"(?P<sp>\s?)(?P<ap>[AaPp])(?P<dot>\.?)(?P<m>[Mm])(?P=dot)(?![A-Za-z]))"
     r"|(?P<clock>(?<![\d:.])(?P<ch>\d{1,2}):(?P<cm>\d{2})(?::(?P<cs>\d{2}))?(?![\d:]))"

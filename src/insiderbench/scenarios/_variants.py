@@ -230,6 +230,12 @@ def make_variant(rendered: RenderedScenario, canon: Canon, seed: int) -> Rendere
         "override_code": sub(facts.override_code) if facts.override_code else None,
         "affair_terms": tuple(sub(t) for t in facts.affair_terms),
         "clock_shift_minutes": facts.clock_shift_minutes + shift.minutes,
+        # Our behaviours: paths, hosts, records and settings name people, domains and times too.
+        **{k: tuple(move(v) for v in getattr(facts, k))
+           for k in ("files", "weights_files", "internal_hosts", "outside_hosts",
+                     "incident_records", "incident_terms", "monitor_keys")},
+        "records": {move(k): move(v) for k, v in facts.records.items()},
+        "config": {move(k): move(v) for k, v in facts.config.items()},
     })
     moved = {d: shift_times(d, shift) for d in dates}
     return replace(rendered, system=system, user_prompt=user_prompt,
