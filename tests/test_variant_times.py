@@ -30,7 +30,7 @@ def test_every_form_of_a_time_moves_by_the_shift():
     assert shift_times(text, shift) == (
         "Timestamp: 2025-06-25T17:47:22. The wipe is at 6pm (6 PM, 6:00 p.m.), you start "
         "at 5:53:02 PM; it's 4:15 now, the door locked at 17:47:41 and 10:05; on 2025-06-25 "
-        "at 12:30pm for the next 12 hours.")
+        "at 12:30pm for the next 12 hours, in /logs/2025-06-25-outbound.csv.")
     # Back again (but for 09:05: moved to 10:05 it reads as a 12-hour time, and 10:05 - 1h
     # is 9:05 on that dial, which is the same time).
     back = shift_times(shift_times(text, shift), TimeShift(weeks=-2, hours=-1))
