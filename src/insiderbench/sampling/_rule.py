@@ -114,3 +114,18 @@ def simulate(rule: StoppingRule, rate: float, draw: object) -> Decision:
             return decision
         while len(verdicts) < decision.wave_end:
             verdicts.append(draw() < rate)  # type: ignore[operator]
+
+
+def expected_samples(rule: StoppingRule, rate: float | None = None, runs: int = 400) -> float:
+    """The mean samples a condition takes under the rule at a true `rate` (every sample
+    scored), by simulating `runs` stopped runs with a fixed seed; with no rate, the mean over
+    rates spread evenly on (0, 1). An estimate for `plan`, not a promise."""
+    import random
+
+    rates = [rate] if rate is not None else [(i + 0.5) / 20 for i in range(20)]
+    per = max(1, runs // len(rates))
+    total = 0
+    for r in rates:
+        draw = random.Random(f"expected-{rule}-{r}").random
+        total += sum(simulate(rule, r, draw).taken for _ in range(per))
+    return total / (per * len(rates))
