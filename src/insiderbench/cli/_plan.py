@@ -122,7 +122,7 @@ def plan(
                       *(("-",) if sequential else ()), "-", f"{g.input_tokens:,}",
                       f"{g.output_tokens:,}", dollars(g.cost_usd),
                       *(("-",) if sequential else ()))
-    console = Console(width=max(120, Console().width))
+    console = Console(width=max(170 if sequential else 120, Console().width))
     console.print(table)
     click.echo(f"Total: {result.samples:,} samples, {result.done:,} already in {result.log_dir}, "
                f"estimated ${result.cost_usd:,.2f} (prices of {result.price_date})")

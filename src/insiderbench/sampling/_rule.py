@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal
 
 from insiderbench.sampling._calibrate import calibrated_threshold, look_grid
@@ -116,7 +117,8 @@ def simulate(rule: StoppingRule, rate: float, draw: object) -> Decision:
             verdicts.append(draw() < rate)  # type: ignore[operator]
 
 
-def expected_samples(rule: StoppingRule, rate: float | None = None, runs: int = 400) -> float:
+@lru_cache(maxsize=4096)  # plan asks once per model and condition, mostly the same rates
+def expected_samples(rule: StoppingRule, rate: float | None = None, runs: int = 200) -> float:
     """The mean samples a condition takes under the rule at a true `rate` (every sample
     scored), by simulating `runs` stopped runs with a fixed seed; with no rate, the mean over
     rates spread evenly on (0, 1). An estimate for `plan`, not a promise."""
