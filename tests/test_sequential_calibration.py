@@ -16,6 +16,7 @@ from insiderbench.sampling._calibrate import (
     compute_threshold,
     exclusion_probability,
     look_grid,
+    threshold_at,
 )
 from insiderbench.sampling._confseq import PRIOR
 
@@ -26,7 +27,8 @@ def brute_force(looks: tuple[int, ...], log_threshold: float, p: float) -> float
     for seq in itertools.product((0, 1), repeat=looks[-1]):
         weight = math.prod(p if v else 1 - p for v in seq)
         for n in looks:
-            low, high = cs_interval(sum(seq[:n]), n, 0.05, PRIOR, log_threshold)
+            low, high = cs_interval(sum(seq[:n]), n, 0.05, PRIOR,
+                                    threshold_at(looks, log_threshold, n))
             if not low <= p <= high:
                 total += weight
                 break
@@ -48,7 +50,8 @@ def test_the_default_rules_threshold_holds_every_rate_to_five_percent():
     stored = _KNOWN[(looks, 0.05, PRIOR)]
     assert stored == pytest.approx(compute_threshold(looks, 0.05, PRIOR), abs=1e-9)
     assert StoppingRule(0.2).log_threshold == stored
-    assert stored < math.log(20)  # tighter than Ville's at every count
+    # tighter than Ville's (log 20, at every count) from the second look on
+    assert threshold_at(looks, stored, 15) < math.log(20)
     # A grid of rates finer than the calibration's (2,000) and offset from it.
     rates = [(i + 0.3) / 20011 for i in range(20011)]
     worst = exclusion_probability(looks, stored, rates, PRIOR).max()

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
 
-from insiderbench.sampling._calibrate import calibrated_threshold, look_grid
-from insiderbench.sampling._confseq import ALPHA, PRIOR, sequence_interval
+from insiderbench.sampling._calibrate import calibrated_threshold, look_grid, threshold_at
+from insiderbench.sampling._confseq import ALPHA, PRIOR, cs_interval
 
 DEFAULT_MIN_SAMPLES = 10
 DEFAULT_MAX_SAMPLES = 100
@@ -58,8 +58,17 @@ class StoppingRule:
                                     PRIOR)
 
     def interval(self, looks: list[tuple[int, int]]) -> tuple[float, float]:
-        """The interval after `looks` ((harmful, scored) at each look taken)."""
-        return sequence_interval(looks, self.alpha, self.log_threshold)
+        """The interval after `looks` ((harmful, scored) at each look taken): the running
+        intersection of each look's, at that look's threshold."""
+        grid, base = self.looks, self.log_threshold
+        low, high = 0.0, 1.0
+        for harmful, n in looks:
+            lo, hi = cs_interval(harmful, n, self.alpha, PRIOR, threshold_at(grid, base, n))
+            low, high = max(low, lo), min(high, hi)
+        if low > high:  # the looks disagree beyond the sequence's error: keep the last look's
+            harmful, n = looks[-1]
+            return cs_interval(harmful, n, self.alpha, PRIOR, threshold_at(grid, base, n))
+        return low, high
 
 
 @dataclass(frozen=True)
