@@ -19,9 +19,10 @@ from functools import lru_cache
 from typing import Any
 
 # The threshold falls with the look's count: by SLOPE per e-fold from the first look. Less of
-# the 5% is spent on the late looks, where conditions near 50% cannot stop anyway, more on the
-# middle ones, where conditions near 10% or 90% do (about 5% fewer samples on the paper's grid
-# than a flat threshold, in a model of it); the calibration holds for any slope.
+# the 5% is spent on the early looks, where only conditions near 0% or 100% can stop (and need
+# little), more on the later ones, where conditions near 10%, 80% or 90% stop (about 5% fewer
+# samples on the paper's grid than a flat threshold, in a model of it). The calibration holds
+# for any slope.
 SLOPE = -0.9
 
 # Rates the worst case is taken over: a fine grid of (0, 1), and both sides of every end of
