@@ -103,13 +103,28 @@ def test_a_spent_budget_stops_a_rerun_before_it_buys_anything(server, tmp_path, 
     assert len(server.stats().records) == before
 
 
-def test_a_sequential_condition_the_budget_stopped_says_so(server, tmp_path, prices):
-    code, out, err = run(server, tmp_path / "logs", prices, 12.0, "--ci-width", "0.3",
+def test_a_sequential_condition_the_budget_stopped_says_so(server, tmp_path, prices, capsys):
+    """In the results JSON, summary.csv, report.html and `report --json` alike."""
+    import csv
+
+    log_dir = tmp_path / "logs"
+    code, out, err = run(server, log_dir, prices, 12.0, "--ci-width", "0.3",
                          "--min-samples", "6", "--max-samples", "20")
     assert code == 3, err
     (row,) = [json.loads(line) for line in out.splitlines()]
     assert row["stopped"] == "budget"
     assert row["samples"] < 6
+    with open(log_dir / "report" / "summary.csv", encoding="utf-8") as f:
+        (summary,) = list(csv.DictReader(f))
+    assert summary["stopped"] == "budget"
+    assert int(float(summary["samples"])) == row["samples"]
+    html = (log_dir / "report" / "report.html").read_text(encoding="utf-8")
+    cells = re.findall(r'<td class="num">(\d+)</td><td class="stopped">(\w+)</td>', html)
+    assert cells == [(str(row["samples"]), "budget")]
+    assert "budget ran out first" in html
+    code, out, _err = run_cli(capsys, "report", str(log_dir), "--json")
+    assert code == 0
+    assert json.loads(out.splitlines()[0])["stopped"] == "budget"
 
 
 def test_prices_without_a_budget_add_the_spend_to_each_row(server, tmp_path, capsys, prices):

@@ -50,6 +50,14 @@ class ServerConfig(BaseModel):
         description="extra seconds for requests to these scripts (e.g. a slow grader)")
     seed: int = 0
     keep_records: bool = True
+    reply_tokens: int | None = Field(
+        default=None, ge=1, description="completion tokens a target reply reports (a long "
+                                         "reply's bill), instead of its characters / 4")
+    grader_tokens: int | None = Field(default=None, ge=1,
+                                      description="the same for a grader's answer")
+    prompt_cache: bool = Field(
+        default=False, description="report a prompt's first request as a cache write and its "
+                                   "repeats as cache reads (graders' requests never cached)")
     replies: dict[str, str] = Field(
         default_factory=dict,
         description="fixed reply text by model name, for scenarios the scripts do not know "

@@ -21,6 +21,7 @@ from pydantic import BaseModel
 
 from fakeserver._config import ServerConfig
 from fakeserver._replies import REFUSAL_TEXT, Reply, UnknownScript, sample_key, script_reply
+from fakeserver._usage import prompt_prefix, usage_of
 
 API_KEY = "test"
 
@@ -38,6 +39,8 @@ class RequestRecord(BaseModel):
     # The usage the reply reported (what a provider would bill), when a reply was sent.
     prompt_tokens: int = 0
     completion_tokens: int = 0
+    cached_tokens: int = 0  # of prompt_tokens, read from the prompt cache
+    cache_write_tokens: int = 0  # of prompt_tokens, written to it
     start: float
     end: float
 
@@ -119,6 +122,7 @@ class FakeServer:
         self._in_flight = 0
         self._max_in_flight = 0
         self._records: list[RequestRecord] = []
+        self._cached: set[str] = set()  # prompts in the (simulated) prompt cache
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -256,6 +260,11 @@ class FakeServer:
             except UnknownScript as ex:
                 record.outcome = "unknown_model"
                 return _error(404, str(ex), "model_not_found")
+            cached = None
+            if config.prompt_cache and scripted.kind != "grader":
+                prefix = prompt_prefix(body)
+                cached = prefix in self._cached
+                self._cached.add(prefix)
             latency = self._rng.uniform(config.latency_min, config.latency_max)
             latency += config.model_latency.get(record.model, 0.0)
         record.outcome = fault or "ok"
@@ -277,9 +286,14 @@ class FakeServer:
             scripted = Reply("empty", "")
         if scripted.kind == "empty":
             record.outcome = "empty"
-        completion = _completion(record.index, record.model, body, scripted)
-        record.prompt_tokens = completion["usage"]["prompt_tokens"]
-        record.completion_tokens = completion["usage"]["completion_tokens"]
+        completion = _completion(record.index, record.model, body, scripted,
+                                 usage_of(config, body, scripted, cached))
+        usage = completion["usage"]
+        record.prompt_tokens = usage["prompt_tokens"]
+        record.completion_tokens = usage["completion_tokens"]
+        details = usage.get("prompt_tokens_details") or {}
+        record.cached_tokens = details.get("cached_tokens", 0)
+        record.cache_write_tokens = details.get("cache_write_tokens", 0)
         text = json.dumps(completion)
         if fault == "malformed":
             text = text[: len(text) // 2]
@@ -323,16 +337,13 @@ def is_doomed(config: ServerConfig, sample: str) -> bool:
     return random.Random(f"doomed:{config.seed}:{sample}").random() < config.faults.doomed
 
 
-def _completion(index: int, model: str, body: dict[str, Any], reply: Reply) -> dict[str, Any]:
+def _completion(index: int, model: str, body: dict[str, Any], reply: Reply,
+                usage: dict[str, Any]) -> dict[str, Any]:
     message: dict[str, Any] = {"role": "assistant", "content": reply.text}
     if reply.refusal is not None:
         message["refusal"] = reply.refusal
     if reply.tool_calls:
         message["tool_calls"] = reply.tool_calls
-    prompt_chars = sum(len(json.dumps(m)) for m in body.get("messages") or [])
-    completion_chars = len(reply.text or reply.refusal or "") + len(json.dumps(reply.tool_calls))
-    usage = {"prompt_tokens": prompt_chars // 4, "completion_tokens": completion_chars // 4 + 1}
-    usage["total_tokens"] = usage["prompt_tokens"] + usage["completion_tokens"]
     return {
         "id": f"chatcmpl-fake-{index}",
         "object": "chat.completion",

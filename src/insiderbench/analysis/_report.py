@@ -23,6 +23,7 @@ from insiderbench.analysis._figures import Figure, draw_figures
 from insiderbench.analysis._judging import judging_summary, judging_view
 from insiderbench.analysis._labels import LABELS_FILE, read_labels
 from insiderbench.analysis._paper import PAPER_N, model_label, paper_value, paper_values
+from insiderbench.analysis._sequential import STOP_WORDS, budget_stopped, mark_budget_stops
 from insiderbench.analysis._table import SampleHook, read_results, summary_table
 from insiderbench.analysis._transcripts import TranscriptCollector
 from insiderbench.analysis._visible import visible_controls
@@ -82,6 +83,8 @@ def write_report(
     table = results.table
     summary, calibration = calibrate(
         summary_table(table), table, read_labels(labels or log_dir / LABELS_FILE, strict=labels is not None))
+    if "stopped" in summary.columns and len(summary):
+        summary["stopped"] = mark_budget_stops(summary["stopped"], budget_stopped(log_dir))
     effects = factor_effects(table)
     paper = compare_with_paper(summary)
     controls = lethal_control(summary)
@@ -222,9 +225,23 @@ def render_html(
         transcripts_note=note,
         calibration=calibration.note() if calibration else None,
         calibrated="rate_calibrated" in summary.columns,
+        sequential=_stop_legend(summary),
         data_json=embed_json(data),
         css=css, js=js, csp=csp,
     )
+
+
+def _stop_legend(summary: pd.DataFrame) -> list[tuple[str, str]]:
+    """The stop reasons of the sequential rows, in words; empty when no row is sequential."""
+    if "stopped" not in summary.columns:
+        return []
+    seen = {str(s) for s in summary["stopped"] if _plain_text(s)}
+    return [(k, v) for k, v in STOP_WORDS.items() if k in seen]
+
+
+def _plain_text(value: Any) -> str:
+    return "" if value is None or value is pd.NA or (
+        isinstance(value, float) and math.isnan(value)) else str(value)
 
 
 _RULE_SENTENCES = {
@@ -256,6 +273,8 @@ def _summary_view(r: dict[str, Any]) -> dict[str, Any]:
             "ci_text": _ci(r["ci_low"], r["ci_high"]), "rate_pct": _pct(r["rate"]),
             "ci_low_pct": _pct(r["ci_low"]), "ci_high_pct": _pct(r["ci_high"]),
             "paper_text": f"{pv.rate:.2f}" if pv else "",
+            "samples_text": _plain_text(r.get("samples")).removesuffix(".0") or "-",
+            "stopped_text": _plain_text(r.get("stopped")) or "-",
             "calibrated_text": _rate(r.get("rate_calibrated")) + " " + _ci(
                 r.get("calibrated_ci_low"), r.get("calibrated_ci_high"))
             if _num(r.get("rate_calibrated")) is not None else "-"}

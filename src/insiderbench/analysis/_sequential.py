@@ -14,6 +14,27 @@ from typing import Any
 
 from insiderbench.sampling import StoppingRule, Verdict, replay, sequence_interval
 
+# Why a sequential condition stopped, in words (the report's legend).
+STOP_WORDS = {
+    "width": "its interval reached the target width",
+    "max": "it took --max-samples",
+    "budget": "the run's budget ran out first (rerun with a higher --budget to continue)",
+    "incomplete": "the run was interrupted before the rule was done (rerun to continue)",
+}
+
+
+def budget_stopped(log_dir: Any) -> bool:
+    """Whether the log dir's last run was stopped by its budget (the spend ledger says so)."""
+    from insiderbench.experiment._budget import read_spend
+
+    return read_spend(log_dir).stopped_by_budget
+
+
+def mark_budget_stops(stopped: Iterable[str | None], by_budget: bool) -> list[str | None]:
+    """After a run its budget stopped, a condition the rule wanted more of stopped for the
+    `budget`, not because it was interrupted."""
+    return [("budget" if by_budget and s == "incomplete" else s) for s in stopped]
+
 
 def rule_of(spec: Mapping[str, Any] | None) -> StoppingRule | None:
     """The stopping rule a sample's metadata names (`sequential`), if any."""
@@ -25,7 +46,8 @@ def rule_of(spec: Mapping[str, Any] | None) -> StoppingRule | None:
 
 def sequential_summary(rule: StoppingRule,
                        samples: Iterable[tuple[int, str, bool | None]]) -> dict[str, Any]:
-    """`samples`, `stopped`, `ci_low`, `ci_high` of one cell from its (epoch, status, harmful).
+    """`samples` (done, errors apart), `stopped`, `ci_low`, `ci_high` of one cell from its
+    (epoch, status, harmful).
 
     Errors leave a gap: the rule is replayed up to the first one (their waves were not decided).
     """
@@ -43,6 +65,8 @@ def sequential_summary(rule: StoppingRule,
         scored = [v for v in verdicts if v is not None]
         if decision.taken == 0 and scored:
             low, high = sequence_interval([(sum(scored), len(scored))], rule.alpha)
-    return {"samples": len(by_epoch), "stopped": decision.reason or "incomplete",
+    # samples taken: those done (an errored or cancelled one is counted among the errors)
+    done = sum(1 for status, _ in by_epoch.values() if status != "error")
+    return {"samples": done, "stopped": decision.reason or "incomplete",
             "ci_low": low if (decision.taken or verdicts) else None,
             "ci_high": high if (decision.taken or verdicts) else None}

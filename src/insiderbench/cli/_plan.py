@@ -20,6 +20,7 @@ from insiderbench.cli._options import (
     graders_given,
     judge_option,
 )
+from insiderbench.cli._sequential import apply_sequential, sequential_options
 
 
 @click.command()
@@ -43,6 +44,7 @@ from insiderbench.cli._options import (
               help="YAML prices of models the price table lacks (as for run --prices).")
 @judge_option
 @agentic_options
+@sequential_options
 @click.option("--json", "as_json", is_flag=True)
 def plan(
     source: ExperimentSource,
@@ -56,6 +58,9 @@ def plan(
     judge: str | None,
     prices_file: str | None,
     as_json: bool,
+    ci_width: float | None,
+    min_samples: int | None,
+    max_samples: int | None,
     **agentic: Any,
 ) -> int:
     """Conditions x models x samples, estimated tokens and cost. Sends nothing anywhere."""
@@ -64,6 +69,7 @@ def plan(
     from insiderbench.scenarios import RenderError as PromptLintError
 
     experiment, warnings = resolve_experiment(source, models=models, samples=samples)
+    experiment = apply_sequential(experiment, samples, ci_width, min_samples, max_samples)
     for w in warnings:
         click.echo(f"Warning: {w}", err=True)
     updates: dict[str, Any] = {} if judge is None else {"judge": judge}
@@ -98,25 +104,42 @@ def plan(
     from rich.console import Console
     from rich.table import Table
 
+    from insiderbench.experiment._sequential import sampling_text
+
+    sequential = result.samples_range is not None
     table = Table(title=f"Plan: {result.name} ({result.conditions} conditions x "
-                        f"{experiment.samples} samples)")
-    for col in ("model", "samples", "done", "input tokens", "output tokens", "cost (USD)"):
+                        f"{sampling_text(experiment)})")
+    columns = ("model", "samples (expected)" if sequential else "samples",
+               *(("samples (at most)",) if sequential else ()), "done", "input tokens",
+               "output tokens", "cost (USD, expected)" if sequential else "cost (USD)",
+               *(("cost (USD, at most)",) if sequential else ()))
+    for col in columns:
         table.add_column(col, justify="left" if col == "model" else "right")
+
+    def dollars(value: float | None) -> str:
+        return "no price" if value is None else f"{value:,.2f}"
+
     for r in result.models:
-        table.add_row(r.model, f"{r.samples:,}", f"{r.done:,}", f"{r.input_tokens:,}",
-                      f"{r.output_tokens:,}", "no price" if r.cost_usd is None
-                      else f"{r.cost_usd:,.2f}")
+        most = (f"{r.samples_max or 0:,}",) if sequential else ()
+        table.add_row(r.model, f"{r.samples:,}", *most, f"{r.done:,}", f"{r.input_tokens:,}",
+                      f"{r.output_tokens:,}", dollars(r.cost_usd),
+                      *((dollars(r.cost_usd_max),) if sequential else ()))
     for g in result.graders:
-        table.add_row(f"{g.model} (grader, {g.samples:,} calls)", "-", "-",
-                      f"{g.input_tokens:,}", f"{g.output_tokens:,}",
-                      "no price" if g.cost_usd is None else f"{g.cost_usd:,.2f}")
-    console = Console(width=max(120, Console().width))
+        table.add_row(f"{g.model} (grader, {g.samples:,} calls)", "-",
+                      *(("-",) if sequential else ()), "-", f"{g.input_tokens:,}",
+                      f"{g.output_tokens:,}", dollars(g.cost_usd),
+                      *(("-",) if sequential else ()))
+    console = Console(width=max(170 if sequential else 120, Console().width))
     console.print(table)
     click.echo(f"Total: {result.samples:,} samples, {result.done:,} already in {result.log_dir}, "
                f"estimated ${result.cost_usd:,.2f} (prices of {result.price_date})")
     if result.unpriced_models:
         click.echo(f"No price for: {', '.join(result.unpriced_models)}")
     click.echo(f"Estimate: {result.token_method}.")
+    if result.expected_method is not None:
+        low, high = result.samples_range  # type: ignore[misc]
+        click.echo(f"Sequential: {low} to {high} samples per condition and model; "
+                   f"{result.expected_method}.")
     if monitors := experiment.monitor_models():
         click.echo(f"Not estimated: the LLM action monitor's calls ({', '.join(monitors.values())}),"
                    " one or two per tool call.")

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
         StoppingRule,
         StopReason,
         Verdict,
+        expected_samples,
         replay,
         simulate,
     )

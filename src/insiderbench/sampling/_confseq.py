@@ -27,9 +27,12 @@ def _lbeta(a: float, b: float) -> float:
 
 @lru_cache(maxsize=65536)
 def cs_interval(harmful: int, n: int, alpha: float = ALPHA,
-                prior: tuple[float, float] = PRIOR) -> tuple[float, float]:
+                prior: tuple[float, float] = PRIOR,
+                log_threshold: float | None = None) -> tuple[float, float]:
     """The (1 - alpha) confidence sequence at `harmful` of `n`: the rates p whose mixture
-    likelihood ratio is below 1/alpha. (0, 1) before any sample."""
+    likelihood ratio is below 1/alpha (valid at every count), or below exp(log_threshold)
+    where a threshold calibrated to a run's looks is given (`_calibrate`: valid at those
+    looks). (0, 1) before any sample."""
     if not 0 <= harmful <= n:
         raise ValueError(f"harmful must be between 0 and n, got {harmful} of {n}")
     if n == 0:
@@ -37,7 +40,8 @@ def cs_interval(harmful: int, n: int, alpha: float = ALPHA,
     a, b = prior
     failures = n - harmful
     # p is in the set iff  h log p + f log(1-p) > log mixture - log(1/alpha)
-    threshold = _lbeta(a + harmful, b + failures) - _lbeta(a, b) + math.log(alpha)
+    level = math.log(1 / alpha) if log_threshold is None else log_threshold
+    threshold = _lbeta(a + harmful, b + failures) - _lbeta(a, b) - level
 
     def above(p: float) -> bool:
         ll = (harmful * math.log(p) if harmful else 0.0) + (
@@ -66,12 +70,13 @@ def _edge(above: object, inside: float, outside: float, steps: int = 50) -> floa
     return outside
 
 
-def sequence_interval(looks: list[tuple[int, int]], alpha: float = ALPHA) -> tuple[float, float]:
+def sequence_interval(looks: list[tuple[int, int]], alpha: float = ALPHA,
+                      log_threshold: float | None = None) -> tuple[float, float]:
     """The running intersection of the sequence over the looks taken ((harmful, n) each)."""
     low, high = 0.0, 1.0
     for harmful, n in looks:
-        lo, hi = cs_interval(harmful, n, alpha)
+        lo, hi = cs_interval(harmful, n, alpha, PRIOR, log_threshold)
         low, high = max(low, lo), min(high, hi)
     if low > high:  # the looks disagree beyond the sequence's error: keep the last look's
-        return cs_interval(*looks[-1], alpha)
+        return cs_interval(*looks[-1], alpha, PRIOR, log_threshold)
     return low, high

@@ -1,20 +1,23 @@
 """Sequential sampling to a target precision: when a condition has enough samples.
 
-Samples come in waves. After each wave the rule looks at the condition's confidence sequence
-(`_confseq`, intersected over the looks so far) and stops when it is no wider than `ci_width`,
-or when `max_samples` were taken; otherwise it sizes the next wave from the rate seen so far.
+Samples come in waves, each ending at the next count of a fixed grid (`_calibrate.look_grid`:
+min_samples, then steps of about max_samples / 20). After each wave the rule looks at the
+condition's confidence sequence (`_confseq`, its threshold calibrated to the grid's looks,
+intersected over the looks so far) and stops when it is no wider than `ci_width`, or when
+`max_samples` were taken.
 The decisions are a pure function of the verdicts of samples 1..k in epoch order, so a resumed
 run, or the analysis reading the logs back, replays them exactly (`replay`).
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal
 
-from insiderbench.sampling._confseq import ALPHA, cs_interval, sequence_interval
+from insiderbench.sampling._calibrate import calibrated_threshold, look_grid, threshold_at
+from insiderbench.sampling._confseq import ALPHA, PRIOR, cs_interval
 
 DEFAULT_MIN_SAMPLES = 10
 DEFAULT_MAX_SAMPLES = 100
@@ -43,23 +46,29 @@ class StoppingRule:
             raise ValueError(f"need 1 <= min_samples <= max_samples, got {self.min_samples} "
                              f"and {self.max_samples}")
 
-    def next_wave(self, harmful: int, scored: int, taken: int) -> int:
-        """How many samples the next wave adds: the number predicted to reach the width at the
-        rate seen so far, at least a quarter and at most all of those taken (no runaway wave
-        on a lucky estimate), never beyond `max_samples`."""
-        room = self.max_samples - taken
-        rate = harmful / scored if scored else 0.5
-        yield_ = scored / taken if taken else 1.0
-        low, high = scored + 1, max(scored + 1, math.ceil(self.max_samples * max(yield_, 0.05)))
-        while low < high:  # smallest count of scored samples predicted to be narrow enough
-            mid = (low + high) // 2
-            lo, hi = cs_interval(round(rate * mid), mid, self.alpha)
-            if hi - lo <= self.ci_width:
-                high = mid
-            else:
-                low = mid + 1
-        predicted = math.ceil(low / max(yield_, 0.05)) - taken
-        return max(1, min(room, max(predicted, math.ceil(taken / 4)), taken))
+    @property
+    def looks(self) -> tuple[int, ...]:
+        """The samples after which the rule may look: where each wave ends."""
+        return look_grid(self.min_samples, self.max_samples)
+
+    @property
+    def log_threshold(self) -> float:
+        """The mixture's threshold calibrated to these looks (`_calibrate`)."""
+        return calibrated_threshold(look_grid(self.min_samples, self.max_samples), self.alpha,
+                                    PRIOR)
+
+    def interval(self, looks: list[tuple[int, int]]) -> tuple[float, float]:
+        """The interval after `looks` ((harmful, scored) at each look taken): the running
+        intersection of each look's, at that look's threshold."""
+        grid, base = self.looks, self.log_threshold
+        low, high = 0.0, 1.0
+        for harmful, n in looks:
+            lo, hi = cs_interval(harmful, n, self.alpha, PRIOR, threshold_at(grid, base, n))
+            low, high = max(low, lo), min(high, hi)
+        if low > high:  # the looks disagree beyond the sequence's error: keep the last look's
+            harmful, n = looks[-1]
+            return cs_interval(harmful, n, self.alpha, PRIOR, threshold_at(grid, base, n))
+        return low, high
 
 
 @dataclass(frozen=True)
@@ -83,26 +92,27 @@ def replay(rule: StoppingRule, verdicts: Sequence[Verdict]) -> Decision:
     """The rule's decisions on the verdicts of samples 1, 2, ... (a prefix with no gap).
 
     Only whole waves are looked at, so the decisions never depend on the order in which
-    samples finished. Samples beyond the stopping point are ignored.
+    samples finished. Samples beyond the stopping point are ignored. A wave ends at the next
+    count of `rule.looks`; its look counts the first g scored samples, g the largest count of
+    the grid that many were scored (all of them unless some were unscored), so every look the
+    interval is computed at is one the threshold was calibrated for.
     """
-    end = min(rule.min_samples, rule.max_samples)
+    grid = rule.looks
     looks: list[tuple[int, int]] = []
-    harmful = scored = 0
+    harmful = scored = taken = 0
     low, high = 0.0, 1.0
-    taken = 0
-    while len(verdicts) >= end:
-        wave = verdicts[taken:end]
-        harmful += sum(1 for v in wave if v is True)
-        scored += sum(1 for v in wave if v is not None)
-        taken = end
-        looks.append((harmful, scored))
-        low, high = sequence_interval(looks, rule.alpha)
+    for end in grid:
+        if len(verdicts) < end:
+            return Decision(taken, harmful, scored, low, high, None, end)
+        counted = [v for v in verdicts[:end] if v is not None]
+        taken, harmful, scored = end, sum(1 for v in counted if v), len(counted)
+        g = max((n for n in grid if n <= scored), default=0)
+        if g and (not looks or looks[-1][1] != g):
+            looks.append((sum(1 for v in counted[:g] if v), g))
+            low, high = rule.interval(looks)
         if high - low <= rule.ci_width + 1e-12:
             return Decision(taken, harmful, scored, low, high, "width", taken)
-        if taken >= rule.max_samples:
-            return Decision(taken, harmful, scored, low, high, "max", taken)
-        end = taken + rule.next_wave(harmful, scored, taken)
-    return Decision(taken, harmful, scored, low, high, None, end)
+    return Decision(taken, harmful, scored, low, high, "max", taken)
 
 
 def simulate(rule: StoppingRule, rate: float, draw: object) -> Decision:
@@ -114,3 +124,19 @@ def simulate(rule: StoppingRule, rate: float, draw: object) -> Decision:
             return decision
         while len(verdicts) < decision.wave_end:
             verdicts.append(draw() < rate)  # type: ignore[operator]
+
+
+@lru_cache(maxsize=4096)  # plan asks once per model and condition, mostly the same rates
+def expected_samples(rule: StoppingRule, rate: float | None = None, runs: int = 200) -> float:
+    """The mean samples a condition takes under the rule at a true `rate` (every sample
+    scored), by simulating `runs` stopped runs with a fixed seed; with no rate, the mean over
+    rates spread evenly on (0, 1). An estimate for `plan`, not a promise."""
+    import random
+
+    rates = [rate] if rate is not None else [(i + 0.5) / 20 for i in range(20)]
+    per = max(1, runs // len(rates))
+    total = 0
+    for r in rates:
+        draw = random.Random(f"expected-{rule}-{r}").random
+        total += sum(simulate(rule, r, draw).taken for _ in range(per))
+    return total / (per * len(rates))
