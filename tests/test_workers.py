@@ -225,13 +225,14 @@ def test_a_failed_capture_is_reported_with_its_reason():
     assert result.returncode != 0 and "JSONDecodeError" in result.stderr_tail
 
 
-def test_a_log_dir_on_object_storage_is_a_one_line_error():
+def test_a_log_dir_of_an_unknown_protocol_is_a_one_line_error():
     proc = subprocess.run(
         [sys.executable, "-c", "from insiderbench.cli import main; main()", "run",
-         "--model", "mockllm/model", "--log-dir", "s3://bucket/run"],
+         "--model", "mockllm/model", "--log-dir", "nosuch://bucket/run"],
         capture_output=True, text=True, check=False)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
-    assert "object storage is not supported" in proc.stderr.strip().splitlines()[-1]
+    (line,) = proc.stderr.strip().splitlines()
+    assert "nosuch:// cannot be opened here" in line and "s3://bucket/prefix" in line
 
 
 def test_ray_address_without_ray_executor_is_a_one_line_error(tmp_path):

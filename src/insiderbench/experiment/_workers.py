@@ -26,6 +26,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from insiderbench._storage import is_remote, normalized
 from insiderbench.experiment._executors import (
     Executor,
     JobResult,
@@ -124,14 +125,6 @@ def eval_set_id(log_dir: str) -> str:
     return new
 
 
-def _where(log_dir: str | Path) -> str:
-    """A local log dir as an absolute path; object storage (s3://...) as given."""
-    text = str(log_dir)
-    if "://" in text and not text.startswith("file://"):
-        return text.rstrip("/")
-    return str(Path(text.removeprefix("file://")).resolve())
-
-
 def _complete(log: Any, planned: int) -> bool:
     results = log.results
     if log.status != "success" or results is None:
@@ -161,7 +154,7 @@ def run_with_workers(
     workers = workers or experiment.workers
     executor = executor or LocalExecutor()
     say = echo or (lambda text: print(text, file=sys.stderr))
-    where = _where(log_dir)
+    where = normalized(log_dir)  # local: absolute, as every worker must see it
     lint_conditions(experiment)
     ids = [c.condition_id for c in experiment.conditions()]
     shards = shard_conditions(ids, experiment.samples, workers, len(experiment.models))
@@ -207,8 +200,7 @@ def run_with_workers(
                    and all(_complete(log, planned[i]) for i, log in logs.items()))
         if success:
             clear_reply_cache(where)
-    local = "://" not in where
-    return RunOutcome(Path(where) if local else where, final, success, interrupted)
+    return RunOutcome(where if is_remote(where) else Path(where), final, success, interrupted)
 
 
 def _run_interruptibly(executor: Executor, jobs: list[WorkerJob]) -> list[JobResult]:
