@@ -291,11 +291,13 @@ def check_judging_matches(log_dir: Path | str, experiment: Any) -> None:
     from insiderbench.classify import grader_roles
     from insiderbench.cli._inputs import existing_dir
     from insiderbench.experiment import latest_logs
+    from insiderbench.experiment._workers import conditions_of, run_shards
 
     if not existing_dir(log_dir):
         return
     models = {spec.model for spec in experiment.models}
-    ids = sorted(c.condition_id for c in experiment.conditions())
+    # This run's tasks: all its conditions in one, or (--workers N) one per shard of them.
+    tasks = {frozenset(shard) for shard in run_shards(experiment, experiment.workers)}
     want = (tuple(experiment.graders), experiment.judge if experiment.graders else None)
     problems: list[str] = []
     headers = latest_logs(log_dir, problems)
@@ -306,10 +308,7 @@ def check_judging_matches(log_dir: Path | str, experiment: Any) -> None:
                         "move it out of the log dir, or choose another --log-dir")
     for header in headers:
         args = header.eval.task_args_passed or {}
-        conditions = args.get("conditions")
-        if isinstance(conditions, str):
-            conditions = conditions.split(",")
-        if header.eval.model not in models or sorted(conditions or []) != ids:
+        if header.eval.model not in models or conditions_of(header) not in tasks:
             continue
         roles = header.eval.model_roles or {}
         have = (tuple(getattr(roles.get(r), "model", None) for r in grader_roles(len(roles))

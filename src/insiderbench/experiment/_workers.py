@@ -61,7 +61,17 @@ def shard_conditions(ids: Sequence[str], samples: int, workers: int, models: int
     return [ids[i * len(ids) // count:(i + 1) * len(ids) // count] for i in range(count)]
 
 
-def _conditions_of(log: Any) -> frozenset[str]:
+def run_shards(experiment: Experiment, workers: int) -> list[list[str]]:
+    """The condition ids of each task a run with `workers` makes (one task per model and
+    shard): all of them in one task for one process."""
+    ids = [c.condition_id for c in experiment.conditions()]
+    if workers <= 1:
+        return [ids]
+    return shard_conditions(ids, experiment.samples, workers, len(experiment.models))
+
+
+def conditions_of(log: Any) -> frozenset[str]:
+    """The condition ids a log's task was made with."""
     args = log.eval.task_args_passed or log.eval.task_args or {}
     conditions = args.get("conditions") or []
     if isinstance(conditions, str):
@@ -74,14 +84,12 @@ def split_mismatch(log_dir: str | Path, experiment: Experiment, workers: int) ->
     the dir already holds, split into tasks another way (by another `--workers`, or by one
     process); None when it would not. A task's conditions are part of its identity."""
     ids = [c.condition_id for c in experiment.conditions()]
-    shards = (shard_conditions(ids, experiment.samples, workers, len(experiment.models))
-              if workers > 1 else [ids])
-    want, every = {frozenset(s) for s in shards}, frozenset(ids)
+    want, every = {frozenset(s) for s in run_shards(experiment, workers)}, frozenset(ids)
     models = {spec.model for spec in experiment.models}
     for model in sorted(models):
         held = [c for log in latest_logs(str(log_dir)) if log.eval.model == model
                 and log.results is not None and log.results.completed_samples > 0
-                and (c := _conditions_of(log)) and c <= every]
+                and (c := conditions_of(log)) and c <= every]
         others = [c for c in held if c not in want]
         if workers == 1:
             # Only the shards of a split run count (disjoint tasks covering the conditions
