@@ -13,7 +13,8 @@ failed) goes to the next round, resumed from its log, up to `retry_attempts` rou
 Sharding: each model's conditions are split into tasks of at most `TASK_SAMPLES` samples
 (so a task's log, and a worker's memory, stay small however large the run), and into at
 least as many tasks as there are workers (so every worker has work). Tasks are dealt to the
-workers round-robin. The shards depend on the worker count only when the run is small
+workers round-robin; a worker runs its share in processes of at most `TASKS_PER_PROCESS`
+tasks, one after the other, so its memory stays flat as the run grows. The shards depend on the worker count only when the run is small
 (fewer shards of `TASK_SAMPLES` than workers): rerun with the same `--workers` to resume.
 """
 
@@ -41,6 +42,10 @@ from insiderbench.experiment._run import RunOutcome, latest_logs, lint_condition
 from insiderbench.experiment._worker import capture_here, worker_spec
 
 TASK_SAMPLES = 500  # samples (conditions x epochs) in one task, at most
+# Tasks one worker process runs before the next process takes its share on: Inspect keeps
+# what it learnt of each finished task (its results, each sample's reduced scores) until
+# the process ends, so a worker's memory would grow with the run without this.
+TASKS_PER_PROCESS = 4
 EVAL_SET_ID_FILE = ".eval-set-id"  # Inspect's own name for it
 SELECTION_VERSION = 4  # `overrides.max_tasks` arrived in 4
 
@@ -150,6 +155,21 @@ def deal(tasks: Sequence[dict[str, Any]], workers: int) -> list[list[dict[str, A
     return shares
 
 
+def waves(shares: list[list[dict[str, Any]]], per_process: int | None = None,
+          ) -> list[list[tuple[int, list[dict[str, Any]]]]]:
+    """Each worker's share cut into processes of at most `TASKS_PER_PROCESS` tasks, run in
+    waves (the first process of every worker, then the second, ...): a process's memory
+    holds at most that many tasks, however large the run."""
+    size = per_process or TASKS_PER_PROCESS
+    out: list[list[tuple[int, list[dict[str, Any]]]]] = []
+    for k, share in enumerate(shares):
+        for i in range(0, len(share), size):
+            if len(out) <= i // size:
+                out.append([])
+            out[i // size].append((k, share[i:i + size]))
+    return out
+
+
 def run_with_workers(
     experiment: Experiment,
     log_dir: str | Path,
@@ -186,18 +206,23 @@ def run_with_workers(
                     break
                 if round_:
                     say(f"retrying {len(todo)} unfinished task(s) (round {round_ + 1})")
-                jobs = [WorkerJob(f"worker-{k + 1}", spec, json.dumps({
-                    "version": SELECTION_VERSION, "eval_set_id": set_id, "tasks": share,
-                    "overrides": {"max_tasks": min(2, len(share))}}))
-                    for k, share in enumerate(deal(todo, workers))]
-                results = _run_interruptibly(executor, jobs)
-                if received.signum is not None:
-                    interrupted = received.signum
+                for wave in waves(deal(todo, workers)):
+                    jobs = [WorkerJob(f"worker-{k + 1}", spec, json.dumps({
+                        "version": SELECTION_VERSION, "eval_set_id": set_id, "tasks": share,
+                        "overrides": {"max_tasks": min(2, len(share))}}))
+                        for k, share in wave]
+                    results = _run_interruptibly(executor, jobs)
+                    if received.signum is not None:
+                        interrupted = received.signum
+                        break
+                    for result in results:
+                        if result.returncode != 0:
+                            last = (result.stderr_tail.strip().splitlines()
+                                    or ["(no output)"])[-1]
+                            say(f"{result.name} ended with exit code {result.returncode}: "
+                                f"{last}")
+                if interrupted is not None:
                     break
-                for result in results:
-                    if result.returncode != 0:
-                        last = (result.stderr_tail.strip().splitlines() or ["(no output)"])[-1]
-                        say(f"{result.name} ended with exit code {result.returncode}: {last}")
         except KeyboardInterrupt:
             import signal
 
