@@ -19,7 +19,12 @@ import pytest
 from fakeserver import FakeServer, ServerConfig
 from insiderbench.experiment import latest_logs
 from insiderbench.experiment._executors import RayExecutor, WorkerJob, forwarded_env, run_job
-from insiderbench.experiment._workers import deal, per_worker_connections, shard_conditions
+from insiderbench.experiment._workers import (
+    deal,
+    per_worker_connections,
+    shard_conditions,
+    waves,
+)
 
 MODEL = "openai-api/fake/mixed-40"
 SAMPLES = 20
@@ -82,6 +87,10 @@ def test_shards_keep_tasks_small_and_every_worker_busy():
     assert len(shard_conditions(ids, 10, 4, models=2)) == 2  # 2 models x 2 shards: 4 tasks
     tasks = [{"identifier": str(i)} for i in range(5)]
     assert [[t["identifier"] for t in s] for s in deal(tasks, 2)] == [["0", "2", "4"], ["1", "3"]]
+    # Each worker's share in processes of at most 2 tasks here, run in waves.
+    assert [[(k, [t["identifier"] for t in s]) for k, s in wave]
+            for wave in waves(deal(tasks, 2), per_process=2)] == [
+        [(0, ["0", "2"]), (1, ["1", "3"])], [(0, ["4"])]]
 
 
 def test_connections_are_split_between_workers():
@@ -225,13 +234,14 @@ def test_a_failed_capture_is_reported_with_its_reason():
     assert result.returncode != 0 and "JSONDecodeError" in result.stderr_tail
 
 
-def test_a_log_dir_on_object_storage_is_a_one_line_error():
+def test_a_log_dir_of_an_unknown_protocol_is_a_one_line_error():
     proc = subprocess.run(
         [sys.executable, "-c", "from insiderbench.cli import main; main()", "run",
-         "--model", "mockllm/model", "--log-dir", "s3://bucket/run"],
+         "--model", "mockllm/model", "--log-dir", "nosuch://bucket/run"],
         capture_output=True, text=True, check=False)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
-    assert "object storage is not supported" in proc.stderr.strip().splitlines()[-1]
+    (line,) = proc.stderr.strip().splitlines()
+    assert "nosuch:// cannot be opened here" in line and "s3://bucket/prefix" in line
 
 
 def test_ray_address_without_ray_executor_is_a_one_line_error(tmp_path):

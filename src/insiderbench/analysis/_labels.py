@@ -86,10 +86,11 @@ def read_labels(path: str | Path, *, strict: bool = True) -> list[Label]:
     A last line without its newline (a crash mid-write) is ignored; any other bad line is a
     `LabelsError` naming it, or, with `strict=False`, skipped.
     """
-    p = Path(path)
-    if not p.exists():
+    from insiderbench._storage import read_text
+
+    text = read_text(path)  # labels.jsonl of a log dir on object storage too
+    if text is None:
         return []
-    text = p.read_text(encoding="utf-8")
     lines = text.split("\n")
     complete = text.endswith("\n")
     labels: list[Label] = []
@@ -110,7 +111,7 @@ def read_labels(path: str | Path, *, strict: bool = True) -> list[Label]:
             where = ""
             if isinstance(ex, ValidationError) and ex.errors()[0]["loc"]:
                 where = f" ({ex.errors()[0]['loc'][0]})"
-            raise LabelsError(f"{p}:{number}: not a label{where}: {why}; keys: sample_id, "
+            raise LabelsError(f"{path}:{number}: not a label{where}: {why}; keys: sample_id, "
                               f"epoch, model, condition_id, label ({', '.join(LABEL_VALUES)}), "
                               "note, labeller, at, stratum") from None
     return latest_labels(labels)

@@ -6,6 +6,7 @@ import base64
 import hashlib
 import json
 import math
+import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib.metadata import version
@@ -16,6 +17,7 @@ from typing import Any
 import pandas as pd
 from inspect_ai.log import EvalLog, EvalSample
 
+from insiderbench._storage import basename, child, is_remote, upload
 from insiderbench.analysis._calibration import Calibration, calibrate
 from insiderbench.analysis._controls import LETHAL_CONTROL_MAX, lethal_control
 from insiderbench.analysis._effects import compare_with_paper, factor_effects
@@ -35,8 +37,8 @@ REPORT_DIR = "report"
 
 @dataclass(frozen=True)
 class Report:
-    out_dir: Path
-    html: Path
+    out_dir: Path | str  # a str on object storage (s3://...)
+    html: Path | str
     table: pd.DataFrame
     summary: pd.DataFrame
     effects: pd.DataFrame
@@ -68,9 +70,25 @@ def write_report(
     sees every sample as it is read (`run` builds its results table from the same pass).
     With human labels (`labels`, else LOGDIR/labels.jsonl when there) summary.csv also holds
     each rate corrected for the rule's measured errors.
+
+    A log dir on object storage (s3://...) is read through fsspec; its report goes to
+    LOGDIR/report there too, unless `out_dir` is given (a local directory, or storage).
     """
-    log_dir = Path(log_dir)
-    out = Path(out_dir) if out_dir is not None else log_dir / REPORT_DIR
+    target = str(out_dir) if out_dir is not None else child(log_dir, REPORT_DIR)
+    if not is_remote(target):
+        return _write_report(log_dir, Path(target), target, rule, per_cell, max_transcripts,
+                             figures, on_sample, labels)
+    with tempfile.TemporaryDirectory(prefix="insiderbench-report-") as staging:
+        report = _write_report(log_dir, Path(staging), target, rule, per_cell,
+                               max_transcripts, figures, on_sample, labels)
+        upload(Path(staging), target, last="report.html")  # seen when all is there
+    return report
+
+
+def _write_report(log_dir: str | Path, out: Path, target: str, rule: Rule, per_cell: int,
+                  max_transcripts: int, figures: bool, on_sample: SampleHook | None,
+                  labels: str | Path | None) -> Report:
+    """The report files written into the local directory `out`, to be found at `target`."""
     collector = TranscriptCollector(per_cell=per_cell, limit=max_transcripts)
     hook: SampleHook = collector
     if on_sample is not None:  # the caller sees every sample of the same single pass
@@ -82,7 +100,8 @@ def write_report(
     results = read_results(log_dir, rule=rule, on_sample=hook)
     table = results.table
     summary, calibration = calibrate(
-        summary_table(table), table, read_labels(labels or log_dir / LABELS_FILE, strict=labels is not None))
+        summary_table(table), table,
+        read_labels(labels or child(log_dir, LABELS_FILE), strict=labels is not None))
     if "stopped" in summary.columns and len(summary):
         summary["stopped"] = mark_budget_stops(summary["stopped"], budget_stopped(log_dir))
     effects = factor_effects(table)
@@ -100,12 +119,14 @@ def write_report(
     drawn = draw_figures(table, summary, out / "figures") if figures else []
     html = out / "report.html"
     html.write_text(
-        render_html(title=log_dir.resolve().name, rule=rule, table=table, summary=summary,
+        render_html(title=basename(log_dir), rule=rule, table=table, summary=summary,
                     effects=effects, paper=paper, controls=controls, figures=drawn, logs=results.logs,
                     collector=collector, problems=results.problems, calibration=calibration),
         encoding="utf-8",
     )
-    return Report(out, html, table, summary, effects, paper, controls, drawn, results.logs,
+    found: Path | str = out if not is_remote(target) else target
+    where = html if not is_remote(target) else child(target, html.name)
+    return Report(found, where, table, summary, effects, paper, controls, drawn, results.logs,
                   results.problems, calibration)
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import tempfile
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
@@ -27,20 +28,12 @@ from inspect_ai.log import (
 )
 from inspect_ai.model import Model, get_model
 
+from insiderbench._storage import basename, filesystem, is_remote, local_path, upload
 from insiderbench.classify._judges import check_judge
 from insiderbench.classify._scorers import judge_scorers
 from insiderbench.classify._scores import GRADER_ROLE
 
 DEFAULT_MAX_OPEN = 64
-
-
-def local_path(location: str) -> Path:
-    """The filesystem path of a log location (`file://...` or a plain path)."""
-    if location.startswith("file://"):
-        return Path(location.removeprefix("file://"))
-    if "://" in location:
-        raise ValueError(f"re-scoring writes logs in place; {location} is not a local file")
-    return Path(location)
 
 
 def rescore_log(
@@ -54,8 +47,20 @@ def rescore_log(
     the original model roles are not rebuilt either; only the grader is bound.
     `on_sample` sees each sample once it is scored (to tabulate without reading the log
     again). Returns the new log's header.
+
+    A log on object storage is copied here, re-graded, and put back in one put, which
+    replaces the object whole (readers see the old log or the new, never a part).
     """
     check_judge(judge)
+    if is_remote(location):
+        fs, remote = filesystem(location)
+        with tempfile.TemporaryDirectory(prefix="insiderbench-rescore-") as tmp:
+            copy = Path(tmp) / basename(location)
+            fs.get_file(remote, str(copy))
+            rescore_log(str(copy), grader=grader, judge=judge, display=display,
+                        max_open=max_open, on_sample=on_sample)
+            upload(copy, location)
+        return read_eval_log(location, header_only=True)
     path = local_path(location)
     tmp = path.with_name(path.name + ".rescoring")
     try:

@@ -90,15 +90,14 @@ def _labels(log_dir: str, labels_file: str | None) -> list[Any]:
     one-line error."""
     from pathlib import Path
 
+    from insiderbench._storage import child
+    from insiderbench.analysis import LabelsError, read_labels
     from insiderbench.cli._label import LABELS_FILE
 
-    path = Path(labels_file) if labels_file else Path(log_dir) / LABELS_FILE
-    if labels_file and not path.is_file():
+    if labels_file and not Path(labels_file).is_file():
         raise UserError(f"--labels {labels_file!r} is not a file (write labels with "
                         "`insiderbench label LOGDIR`)")
-    if not path.is_file():
-        return []
-    from insiderbench.analysis import LabelsError, read_labels
+    path = labels_file or child(log_dir, LABELS_FILE)  # none there: no labels
 
     try:
         return read_labels(path)

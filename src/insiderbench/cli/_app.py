@@ -48,6 +48,17 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(130)
     except click.exceptions.Exit as ex:
         sys.exit(ex.exit_code)
+    except Exception as ex:
+        # Object storage that stopped answering mid-command (an s3:// log dir): one line.
+        # What was written stays; rerunning the command resumes. Anything else is a bug.
+        from insiderbench._storage import storage_failure
+
+        why = storage_failure(ex)
+        if why is None:
+            raise
+        click.echo(f"Error: object storage failed: {why}. What was written is kept; rerun "
+                   "the same command once it answers", err=True)
+        sys.exit(1)
     sys.exit(code if isinstance(code, int) else 0)
 
 

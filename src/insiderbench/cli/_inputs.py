@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 
+from insiderbench._storage import is_remote
 from insiderbench.cli._errors import UserError
 from insiderbench.cli._options import ExperimentSource, intervention_named
 from insiderbench.scenarios import PAPER_SCENARIOS, Condition, ConditionError, make_condition
@@ -196,22 +197,56 @@ def apply_agentic_options(experiment: Any, *, mode: str | None = None,
 
 def chosen_log_dir(log_dir: str | None, default: str) -> str:
     """--log-dir as given, or the default when not given; an empty one, or a file, is an
-    error rather than a silent default."""
+    error rather than a silent default. Object storage (s3://bucket/prefix) is taken when
+    fsspec knows its protocol and its library is installed."""
     if log_dir is None:
         return default
     if not log_dir.strip():
         raise UserError("--log-dir is empty: give a directory, or leave the option out for "
                         f"the default ({default})")
-    if "://" in log_dir and not log_dir.startswith("file://"):
-        raise UserError(f"log dir {log_dir!r}: the commands take a local directory or a "
-                        "shared filesystem; object storage is not supported by them yet")
+    if is_remote(log_dir):
+        return remote_log_dir(log_dir)
     if Path(log_dir).exists() and not Path(log_dir).is_dir():
         raise UserError(f"log dir {log_dir!r} is a file, not a directory")
     return log_dir
 
 
-def writable_dir(path: str) -> Path:
-    """Create the directory if needed and prove we can write there."""
+def remote_log_dir(log_dir: str) -> str:
+    """An object-storage log dir whose protocol fsspec can open, without a trailing /."""
+    import fsspec
+
+    protocol, _, rest = log_dir.partition("://")
+    try:
+        fsspec.get_filesystem_class(protocol)
+    except (ValueError, ImportError) as ex:
+        raise UserError(f"log dir {log_dir!r}: {protocol}:// cannot be opened here "
+                        f"({' '.join(str(ex).split())[:200]}); give a local directory or "
+                        "s3://bucket/prefix") from None
+    if not rest.strip("/"):
+        raise UserError(f"log dir {log_dir!r} names no bucket: give {protocol}://bucket/prefix")
+    return log_dir.rstrip("/")
+
+
+def unreachable(log_dir: str | Path, ex: BaseException) -> UserError:
+    """The one-line error for object storage that did not answer as it should."""
+    from insiderbench._storage import storage_failure
+
+    why = storage_failure(ex) or f"{type(ex).__name__}: {(str(ex).splitlines() or [''])[0]}"
+    return UserError(f"log dir {str(log_dir)!r}: object storage failed ({why}); check "
+                     "AWS_ENDPOINT_URL, the bucket and the credentials")
+
+
+def writable_dir(path: str) -> Path | str:
+    """Create the directory if needed and prove we can write there (on object storage:
+    write and delete a small object). A local dir comes back as a Path, storage as text."""
+    if is_remote(path):
+        from insiderbench._storage import probe_writable
+
+        try:
+            probe_writable(path)
+        except Exception as ex:  # noqa: BLE001  (whatever the store said, in one line)
+            raise unreachable(path, ex) from None
+        return path
     p = Path(path)
     try:
         p.mkdir(parents=True, exist_ok=True)
@@ -222,10 +257,24 @@ def writable_dir(path: str) -> Path:
     return p
 
 
+def existing_dir(log_dir: str | Path) -> bool:
+    """Whether the log dir is there (a prefix holding objects, on object storage); a store
+    that does not answer is a one-line error."""
+    from insiderbench._storage import is_dir
+
+    try:
+        return is_dir(log_dir)
+    except Exception as ex:
+        if not is_remote(log_dir):
+            raise
+        raise unreachable(log_dir, ex) from None
+
+
 def logs_in(log_dir: str) -> list[Any]:
     from insiderbench.experiment import latest_logs
 
-    if not Path(log_dir).is_dir():
+    log_dir = remote_log_dir(log_dir) if is_remote(log_dir) else log_dir
+    if not existing_dir(log_dir):
         raise UserError(f"log dir {log_dir!r} does not exist")
     problems: list[str] = []
     logs = latest_logs(log_dir, problems)
@@ -236,12 +285,13 @@ def logs_in(log_dir: str) -> list[Any]:
     return logs
 
 
-def log_dir_with_logs(path: str) -> Path:
-    """A directory that holds at least one Inspect log, or a one-line error."""
+def log_dir_with_logs(path: str) -> Path | str:
+    """A directory that holds at least one Inspect log, or a one-line error (a local dir
+    comes back as a Path, object storage as text)."""
     from inspect_ai.log import list_eval_logs
 
-    p = Path(path)
-    if not p.is_dir():
+    p: Path | str = remote_log_dir(path) if is_remote(path) else Path(path)
+    if not existing_dir(p):
         raise UserError(f"log dir {path!r} does not exist")
     if not list_eval_logs(str(p), recursive=True):
         raise UserError(f"log dir {path!r} holds no Inspect logs (.eval or .json)")

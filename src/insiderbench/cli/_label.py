@@ -56,8 +56,12 @@ def label(log_dir: str, labels: str | None, labeller: str | None, port: int | No
     default. Ctrl-C stops the server; `insiderbench agreement LOGDIR` then measures each signal
     against the labels.
     """
+    from insiderbench._storage import is_remote
     from insiderbench.cli._inputs import log_dir_with_logs
 
+    if is_remote(log_dir):  # labels are appended line by line: a file, not an object
+        raise UserError(f"label takes a local log dir ({log_dir!r} is object storage): copy "
+                        "the logs here first, e.g. aws s3 sync")
     directory = log_dir_with_logs(log_dir)
     path = labels_path(log_dir, labels)
     who = (labeller or default_labeller()).strip()

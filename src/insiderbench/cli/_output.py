@@ -202,11 +202,10 @@ def emit_results(rows: list[Any], *, as_json: bool, judges: Iterable[str],
 def labels_of(log_dir: Any) -> list[Any]:
     """The labels in LOGDIR/labels.jsonl, when there. A bad line is skipped with a warning:
     a finished run never fails on its labels file."""
-    from pathlib import Path
-
+    from insiderbench._storage import child
     from insiderbench.analysis import LabelsError, read_labels
 
-    path = Path(log_dir) / "labels.jsonl"
+    path = child(log_dir, "labels.jsonl")
     try:
         return read_labels(path)
     except LabelsError as ex:

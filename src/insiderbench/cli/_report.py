@@ -60,16 +60,18 @@ def report(log_dir: str, out: str | None, rule: str, transcripts: int, labels: s
     return 0
 
 
-def make_report(log_dir: Path, out: str | None, rule: str, transcripts: int = 10,
+def make_report(log_dir: Path | str, out: str | None, rule: str, transcripts: int = 10,
                 on_sample: Any = None, labels: str | None = None) -> Any:
+    """The report of LOGDIR into --out, else into LOGDIR/report (on object storage too)."""
+    from insiderbench._storage import child
     from insiderbench.analysis import write_report
 
-    out_dir = writable_dir(out) if out else writable_dir(str(log_dir / "report"))
+    out_dir = writable_dir(out) if out else writable_dir(child(log_dir, "report"))
     return write_report(log_dir, out_dir, rule=rule, per_cell=transcripts,  # type: ignore[arg-type]
                         on_sample=on_sample, labels=labels)
 
 
-def run_report(log_dir: Path, rule: str, on_sample: Any = None) -> Any:
+def run_report(log_dir: Path | str, rule: str, on_sample: Any = None) -> Any:
     """The report at the end of `run`, or None with a warning when it cannot be written: the
     run's logs are intact and `insiderbench report` can retry. `on_sample` sees every sample
     of the report's single pass over the logs."""

@@ -12,6 +12,7 @@ from typing import Any
 
 import click
 
+from insiderbench._storage import is_remote, normalized
 from insiderbench.cli._budget import apply_budget, budget_options
 from insiderbench.cli._errors import UserError
 from insiderbench.cli._guard import hold_log_dir
@@ -149,6 +150,10 @@ def run(
     except PromptLintError as ex:
         raise UserError(str(ex)) from None
     out_dir = writable_dir(chosen_log_dir(log_dir, experiment.default_log_dir()))
+    if is_remote(out_dir) and (experiment.budget is not None or experiment.prices):
+        # The spend ledger is rewritten after every call: a local file, not an object.
+        raise UserError("--budget and --prices keep their ledger in a local or shared-"
+                        "filesystem log dir only for now: drop them, or give a local --log-dir")
     hold_log_dir(out_dir)  # one run per log dir, until this command ends
     check_judging_matches(out_dir, experiment)
     check_same_split(out_dir, experiment)
@@ -170,7 +175,7 @@ def run(
                           spend=getattr(outcome, "spend", None), experiment=experiment)
 
 
-def report_outcome(logs: list[Any], out_dir: Path, as_json: bool, rule: str = "auto",
+def report_outcome(logs: list[Any], out_dir: Path | str, as_json: bool, rule: str = "auto",
                    interrupted: int | None = None, planned: int = 0, *,
                    spend: Any = None, experiment: Any = None) -> int:
     """Write the report, print the results table of the final logs and the report's path;
@@ -197,16 +202,14 @@ def report_outcome(logs: list[Any], out_dir: Path, as_json: bool, rule: str = "a
                                rule))  # type: ignore[arg-type]
         judges |= judges_in([sample])
 
-    @functools.cache
-    def resolved(location: str) -> Path:
-        return Path(location.removeprefix("file://")).resolve()
+    resolved = functools.cache(normalized)
 
-    def where(log: Any) -> Path:
+    def where(log: Any) -> str:
         return resolved(str(log.location))
 
     # The report reads every log in the directory; the table shows this run's logs.
     ours = {where(log) for log in logs if log.location}
-    seen: set[Path] = set()
+    seen: set[str] = set()
 
     def collect(log: Any, sample: Any, _row: Any) -> None:
         if (path := where(log)) in ours:
@@ -289,7 +292,7 @@ def _judged_as(graders: tuple[str | None, ...], judge: str | None) -> str:
     return f"with the {judge or 'paper'} judge via {names}" if names else "without a judge"
 
 
-def check_judging_matches(log_dir: Path, experiment: Any) -> None:
+def check_judging_matches(log_dir: Path | str, experiment: Any) -> None:
     """Refuse a run whose grader differs from the one its existing logs were made with.
 
     The grader and judge are part of a task's identity to Inspect, so such a run would
@@ -297,12 +300,15 @@ def check_judging_matches(log_dir: Path, experiment: Any) -> None:
     stored transcripts instead.
     """
     from insiderbench.classify import grader_roles
+    from insiderbench.cli._inputs import existing_dir
     from insiderbench.experiment import latest_logs
+    from insiderbench.experiment._workers import conditions_of, run_shards
 
-    if not log_dir.is_dir():
+    if not existing_dir(log_dir):
         return
     models = {spec.model for spec in experiment.models}
-    ids = sorted(c.condition_id for c in experiment.conditions())
+    # This run's tasks: all its conditions in one, or (--workers N) one per shard of them.
+    tasks = {frozenset(shard) for shard in run_shards(experiment, experiment.workers)}
     want = (tuple(experiment.graders), experiment.judge if experiment.graders else None)
     problems: list[str] = []
     headers = latest_logs(log_dir, problems)
@@ -313,10 +319,7 @@ def check_judging_matches(log_dir: Path, experiment: Any) -> None:
                         "move it out of the log dir, or choose another --log-dir")
     for header in headers:
         args = header.eval.task_args_passed or {}
-        conditions = args.get("conditions")
-        if isinstance(conditions, str):
-            conditions = conditions.split(",")
-        if header.eval.model not in models or sorted(conditions or []) != ids:
+        if header.eval.model not in models or conditions_of(header) not in tasks:
             continue
         roles = header.eval.model_roles or {}
         have = (tuple(getattr(roles.get(r), "model", None) for r in grader_roles(len(roles))

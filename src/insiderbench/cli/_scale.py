@@ -44,9 +44,11 @@ def sharded(experiment: Any, workers: int | None, executor: str | None,
     return experiment
 
 
-def check_same_split(out_dir: Path, experiment: Any) -> None:
+def check_same_split(out_dir: Path | str, experiment: Any) -> None:
     """Refuse a run that would generate again samples the log dir holds in other tasks."""
-    if not out_dir.is_dir():
+    from insiderbench.cli._inputs import existing_dir
+
+    if not existing_dir(out_dir):
         return
     from insiderbench.experiment._workers import split_mismatch
 
@@ -55,7 +57,7 @@ def check_same_split(out_dir: Path, experiment: Any) -> None:
         raise UserError(problem)
 
 
-def run_sharded(experiment: Any, out_dir: Path, executor: str | None,
+def run_sharded(experiment: Any, out_dir: Path | str, executor: str | None,
                 ray_address: str | None) -> Any:
     """Run through workers (`experiment._workers`), reporting a failed start as a user error."""
     from insiderbench.experiment._executors import make_executor

@@ -9,6 +9,7 @@ from typing import Any
 
 import click
 
+from insiderbench._storage import is_remote
 from insiderbench.cli._errors import UserError
 from insiderbench.cli._guard import check_writable_logs, hold_log_dir
 from insiderbench.cli._inputs import logs_in
@@ -40,7 +41,7 @@ def score(log_dir: str, grader: str, judge: str | None, rule: str, as_json: bool
     resolve_model(grader)
     logs = logs_in(log_dir)
     check_writable_logs(log_dir, logs)  # before any grader is paid
-    hold_log_dir(Path(log_dir))  # no run or other re-grading writes these logs meanwhile
+    hold_log_dir(log_dir if is_remote(log_dir) else Path(log_dir))  # no run or other re-grading writes these logs meanwhile
     grader_model = grader_for(grader)
     chosen = judge or "paper"
     click.echo(f"Re-grading {len(logs)} log(s) in {log_dir} with the {chosen} judge via "

@@ -233,6 +233,7 @@ _held: dict[str, tuple[LogDirLock, int]] = {}
 def _lock_for(log_dir: str | Path) -> tuple[str, LogDirLock]:
     text = str(log_dir)
     if "://" in text and not text.startswith("file://"):
+        text = text.rstrip("/")  # one key however the dir is spelled (re-entrance)
         return text, RemoteLogDirLock(text)
     path = Path(text.removeprefix("file://")).resolve()
     return str(path), LocalLogDirLock(path)

@@ -8,6 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from insiderbench._storage import is_dir
 from insiderbench.data import load
 from insiderbench.experiment._experiment import Experiment
 from insiderbench.experiment._run import generate_config, latest_logs
@@ -302,7 +303,7 @@ def _done_by_model(
     from inspect_ai.log import read_eval_log_sample_summaries
 
     done: dict[str, set[tuple[str, int]]] = {}
-    if not Path(log_dir).is_dir():
+    if not is_dir(log_dir):  # a local directory, or a prefix on object storage
         return {}
     for log in latest_logs(log_dir, unread):
         try:

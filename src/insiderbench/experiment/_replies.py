@@ -17,6 +17,7 @@ import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
+from insiderbench._storage import is_remote, local_path
 from insiderbench.agent._replies import REPLY_CACHE_ENV
 
 CACHE_DIRNAME = ".insiderbench-replies"
@@ -25,9 +26,9 @@ _ENV_NAMES = ("INSPECT_CACHE_DIR", REPLY_CACHE_ENV)
 
 def reply_cache_dir(log_dir: str | Path) -> Path | None:
     """The cache directory of a local log dir (None for remote log dirs: no cache there)."""
-    if "://" in str(log_dir) and not str(log_dir).startswith("file://"):
+    if is_remote(log_dir):
         return None
-    return Path(str(log_dir).removeprefix("file://")).resolve() / CACHE_DIRNAME
+    return local_path(log_dir).resolve() / CACHE_DIRNAME
 
 
 @contextlib.contextmanager

@@ -10,6 +10,7 @@ from inspect_ai import Task, task_with
 from inspect_ai.log import EvalLog, list_eval_logs, read_eval_log
 from inspect_ai.model import GenerateConfig
 
+from insiderbench._storage import is_remote
 from insiderbench.agent import monitor_role
 from insiderbench.classify import DEFAULT_AUDIT_FRACTION, grader_roles
 from insiderbench.experiment._budget import Spend, spend_tracked, tracker_for
@@ -217,7 +218,8 @@ def run_experiment(
     if interrupted is None:
         print_held(held)
     spend = None if tracker is None else tracker.spend
-    return RunOutcome(Path(log_dir), list(logs), bool(success), interrupted, spend)
+    where = str(log_dir) if is_remote(log_dir) else Path(log_dir)
+    return RunOutcome(where, list(logs), bool(success), interrupted, spend)
 
 
 def task_key(log: EvalLog) -> str:

@@ -13,7 +13,8 @@ failed) goes to the next round, resumed from its log, up to `retry_attempts` rou
 Sharding: each model's conditions are split into tasks of at most `TASK_SAMPLES` samples
 (so a task's log, and a worker's memory, stay small however large the run), and into at
 least as many tasks as there are workers (so every worker has work). Tasks are dealt to the
-workers round-robin. The shards depend on the worker count only when the run is small
+workers round-robin; a worker runs its share in processes of at most `TASKS_PER_PROCESS`
+tasks, one after the other, so its memory stays flat as the run grows. The shards depend on the worker count only when the run is small
 (fewer shards of `TASK_SAMPLES` than workers): rerun with the same `--workers` to resume.
 """
 
@@ -26,6 +27,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from insiderbench._storage import is_remote, normalized
 from insiderbench.experiment._executors import (
     Executor,
     JobResult,
@@ -40,6 +42,10 @@ from insiderbench.experiment._run import RunOutcome, latest_logs, lint_condition
 from insiderbench.experiment._worker import capture_here, worker_spec
 
 TASK_SAMPLES = 500  # samples (conditions x epochs) in one task, at most
+# Tasks one worker process runs before the next process takes its share on: Inspect keeps
+# what it learnt of each finished task (its results, each sample's reduced scores) until
+# the process ends, so a worker's memory would grow with the run without this.
+TASKS_PER_PROCESS = 4
 EVAL_SET_ID_FILE = ".eval-set-id"  # Inspect's own name for it
 SELECTION_VERSION = 4  # `overrides.max_tasks` arrived in 4
 
@@ -60,7 +66,17 @@ def shard_conditions(ids: Sequence[str], samples: int, workers: int, models: int
     return [ids[i * len(ids) // count:(i + 1) * len(ids) // count] for i in range(count)]
 
 
-def _conditions_of(log: Any) -> frozenset[str]:
+def run_shards(experiment: Experiment, workers: int) -> list[list[str]]:
+    """The condition ids of each task a run with `workers` makes (one task per model and
+    shard): all of them in one task for one process."""
+    ids = [c.condition_id for c in experiment.conditions()]
+    if workers <= 1:
+        return [ids]
+    return shard_conditions(ids, experiment.samples, workers, len(experiment.models))
+
+
+def conditions_of(log: Any) -> frozenset[str]:
+    """The condition ids a log's task was made with."""
     args = log.eval.task_args_passed or log.eval.task_args or {}
     conditions = args.get("conditions") or []
     if isinstance(conditions, str):
@@ -73,14 +89,12 @@ def split_mismatch(log_dir: str | Path, experiment: Experiment, workers: int) ->
     the dir already holds, split into tasks another way (by another `--workers`, or by one
     process); None when it would not. A task's conditions are part of its identity."""
     ids = [c.condition_id for c in experiment.conditions()]
-    shards = (shard_conditions(ids, experiment.samples, workers, len(experiment.models))
-              if workers > 1 else [ids])
-    want, every = {frozenset(s) for s in shards}, frozenset(ids)
+    want, every = {frozenset(s) for s in run_shards(experiment, workers)}, frozenset(ids)
     models = {spec.model for spec in experiment.models}
     for model in sorted(models):
         held = [c for log in latest_logs(str(log_dir)) if log.eval.model == model
                 and log.results is not None and log.results.completed_samples > 0
-                and (c := _conditions_of(log)) and c <= every]
+                and (c := conditions_of(log)) and c <= every]
         others = [c for c in held if c not in want]
         if workers == 1:
             # Only the shards of a split run count (disjoint tasks covering the conditions
@@ -124,14 +138,6 @@ def eval_set_id(log_dir: str) -> str:
     return new
 
 
-def _where(log_dir: str | Path) -> str:
-    """A local log dir as an absolute path; object storage (s3://...) as given."""
-    text = str(log_dir)
-    if "://" in text and not text.startswith("file://"):
-        return text.rstrip("/")
-    return str(Path(text.removeprefix("file://")).resolve())
-
-
 def _complete(log: Any, planned: int) -> bool:
     results = log.results
     if log.status != "success" or results is None:
@@ -149,6 +155,21 @@ def deal(tasks: Sequence[dict[str, Any]], workers: int) -> list[list[dict[str, A
     return shares
 
 
+def waves(shares: list[list[dict[str, Any]]], per_process: int | None = None,
+          ) -> list[list[tuple[int, list[dict[str, Any]]]]]:
+    """Each worker's share cut into processes of at most `TASKS_PER_PROCESS` tasks, run in
+    waves (the first process of every worker, then the second, ...): a process's memory
+    holds at most that many tasks, however large the run."""
+    size = per_process or TASKS_PER_PROCESS
+    out: list[list[tuple[int, list[dict[str, Any]]]]] = []
+    for k, share in enumerate(shares):
+        for i in range(0, len(share), size):
+            if len(out) <= i // size:
+                out.append([])
+            out[i // size].append((k, share[i:i + size]))
+    return out
+
+
 def run_with_workers(
     experiment: Experiment,
     log_dir: str | Path,
@@ -161,7 +182,7 @@ def run_with_workers(
     workers = workers or experiment.workers
     executor = executor or LocalExecutor()
     say = echo or (lambda text: print(text, file=sys.stderr))
-    where = _where(log_dir)
+    where = normalized(log_dir)  # local: absolute, as every worker must see it
     lint_conditions(experiment)
     ids = [c.condition_id for c in experiment.conditions()]
     shards = shard_conditions(ids, experiment.samples, workers, len(experiment.models))
@@ -185,18 +206,23 @@ def run_with_workers(
                     break
                 if round_:
                     say(f"retrying {len(todo)} unfinished task(s) (round {round_ + 1})")
-                jobs = [WorkerJob(f"worker-{k + 1}", spec, json.dumps({
-                    "version": SELECTION_VERSION, "eval_set_id": set_id, "tasks": share,
-                    "overrides": {"max_tasks": min(2, len(share))}}))
-                    for k, share in enumerate(deal(todo, workers))]
-                results = _run_interruptibly(executor, jobs)
-                if received.signum is not None:
-                    interrupted = received.signum
+                for wave in waves(deal(todo, workers)):
+                    jobs = [WorkerJob(f"worker-{k + 1}", spec, json.dumps({
+                        "version": SELECTION_VERSION, "eval_set_id": set_id, "tasks": share,
+                        "overrides": {"max_tasks": min(2, len(share))}}))
+                        for k, share in wave]
+                    results = _run_interruptibly(executor, jobs)
+                    if received.signum is not None:
+                        interrupted = received.signum
+                        break
+                    for result in results:
+                        if result.returncode != 0:
+                            last = (result.stderr_tail.strip().splitlines()
+                                    or ["(no output)"])[-1]
+                            say(f"{result.name} ended with exit code {result.returncode}: "
+                                f"{last}")
+                if interrupted is not None:
                     break
-                for result in results:
-                    if result.returncode != 0:
-                        last = (result.stderr_tail.strip().splitlines() or ["(no output)"])[-1]
-                        say(f"{result.name} ended with exit code {result.returncode}: {last}")
         except KeyboardInterrupt:
             import signal
 
@@ -207,8 +233,7 @@ def run_with_workers(
                    and all(_complete(log, planned[i]) for i, log in logs.items()))
         if success:
             clear_reply_cache(where)
-    local = "://" not in where
-    return RunOutcome(Path(where) if local else where, final, success, interrupted)
+    return RunOutcome(where if is_remote(where) else Path(where), final, success, interrupted)
 
 
 def _run_interruptibly(executor: Executor, jobs: list[WorkerJob]) -> list[JobResult]:
