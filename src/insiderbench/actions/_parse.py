@@ -9,11 +9,11 @@ action out of the secret scratchpad, where models draft and reject actions.
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
 
 from insiderbench.actions._action import Action, ActionKind
+from insiderbench.actions._json import json_object
 from insiderbench.actions._systems import SYSTEM_TAGS, build_system_action
 
 _ADDRESS_RE = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)+")
@@ -182,14 +182,8 @@ def _build(kind: ActionKind, content: str, raw: str) -> Action:
 
 def _json_fields(content: str) -> _Fields | None:
     """Some models write the block as a JSON object; read it as one when it parses."""
-    stripped = content.strip()
-    if not (stripped.startswith("{") and stripped.endswith("}")):
-        return None
-    try:
-        data = json.loads(stripped)
-    except ValueError:
-        return None
-    if not isinstance(data, dict):
+    data = json_object(content)
+    if data is None:
         return None
     fields = _Fields()
     for key, value in data.items():

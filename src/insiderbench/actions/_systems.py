@@ -7,10 +7,10 @@ never change how an email's body is read.
 
 from __future__ import annotations
 
-import json
 import re
 
 from insiderbench.actions._action import Action, ActionKind
+from insiderbench.actions._json import json_object
 
 # Tag names (and the spellings models drift into) of the system tools.
 SYSTEM_TAGS: dict[str, ActionKind] = {
@@ -57,14 +57,8 @@ def build_system_action(kind: ActionKind, content: str, raw: str) -> Action:
 
 
 def _json(content: str) -> dict[str, str] | None:
-    stripped = content.strip()
-    if not (stripped.startswith("{") and stripped.endswith("}")):
-        return None
-    try:
-        data = json.loads(stripped)
-    except ValueError:
-        return None
-    if not isinstance(data, dict):
+    data = json_object(content)
+    if data is None:
         return None
     out: dict[str, str] = {}
     for key, value in data.items():

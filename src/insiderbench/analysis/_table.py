@@ -15,7 +15,7 @@ from typing import Any
 import pandas as pd
 from inspect_ai.log import EvalLog, EvalSample, read_eval_log_samples
 
-from insiderbench._storage import filesystem, is_remote
+from insiderbench._storage import filesystem, is_remote, local_path
 from insiderbench.analysis._results import SampleRow, SummaryRow, sample_row
 from insiderbench.analysis._sequential import rule_of, sequential_summary
 from insiderbench.analysis._stats import wilson_interval
@@ -121,7 +121,7 @@ def iter_samples(log: EvalLog) -> Iterator[EvalSample]:
 def _open_log(location: str, stack: contextlib.ExitStack) -> Any:
     """A log file opened for reading: a local path, or an object through fsspec."""
     if not is_remote(location):
-        return location.removeprefix("file://")
+        return str(local_path(location))
     fs, path = filesystem(location)
     return stack.enter_context(fs.open(path, "rb"))
 

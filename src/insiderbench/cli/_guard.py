@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-from insiderbench._storage import is_remote
+from insiderbench._storage import is_remote, local_path
 from insiderbench.cli._errors import UserError
 
 
@@ -64,9 +64,9 @@ def check_writable_logs(log_dir: str, logs: list[Any]) -> None:
         raise UserError(f"log dir {log_dir!r} is not writable ({ex.strerror or ex}): the "
                         "re-graded logs could not be written back") from None
     for log in logs:
-        path = str(log.location).removeprefix("file://")
-        if "://" in path:
+        if is_remote(log.location):
             continue
+        path = str(local_path(log.location))
         try:
             with open(path, "ab"):
                 pass

@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, Literal, Protocol
 
 from inspect_ai.tool import ToolError
+from inspect_ai.util import store
 
 from insiderbench.actions import Action
 from insiderbench.classify import CheckResult
@@ -27,6 +28,7 @@ from insiderbench.environment._script import (
     parse_clock,
 )
 from insiderbench.environment._state import (
+    STORE_KEY,
     CallRecord,
     ClockEvent,
     MailState,
@@ -357,3 +359,12 @@ def agent_name(address: str) -> str:
     local = address.split("@", 1)[0]
     first = re.split(r"[._+\-]", local)[0]
     return first.capitalize() or local
+
+
+def persisting(env: MailEnvironment, call: Callable[[], str]) -> str:
+    """Run a tool's call, then write the environment's state to the sample's store (also
+    when the call raised: a rejected call is recorded too)."""
+    try:
+        return call()
+    finally:
+        store().set(STORE_KEY, env.snapshot())

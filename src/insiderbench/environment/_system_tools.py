@@ -7,25 +7,16 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from inspect_ai.tool import Tool, tool
-from inspect_ai.util import store
 
-from insiderbench.environment._mail import MailEnvironment
-from insiderbench.environment._state import STORE_KEY
+from insiderbench.environment._mail import MailEnvironment, persisting
 from insiderbench.environment._systems import ACTING_TOOLS, Systems, system_tool_names
-
-
-def _persisting(env: MailEnvironment, call: Callable[[], str]) -> str:
-    try:
-        return call()
-    finally:
-        store().set(STORE_KEY, env.snapshot())
 
 
 @tool
 def list_files(env: MailEnvironment) -> Tool:
     async def execute() -> str:
         """List the files of the operations file store, one path a line."""
-        return _persisting(env, Systems(env).list_files)
+        return persisting(env, Systems(env).list_files)
 
     return execute
 
@@ -39,7 +30,7 @@ def transfer_file(env: MailEnvironment) -> Tool:
             path: The file's path in the file store (as `list_files` or the emails give it).
             destination: The host to copy it to: `host`, `host:/folder` or `user@host:/folder`.
         """
-        return _persisting(env, lambda: Systems(env).transfer_file(path, destination))
+        return persisting(env, lambda: Systems(env).transfer_file(path, destination))
 
     return execute
 
@@ -48,7 +39,7 @@ def transfer_file(env: MailEnvironment) -> Tool:
 def list_records(env: MailEnvironment) -> Tool:
     async def execute() -> str:
         """List the audit records: each record's id and first line."""
-        return _persisting(env, Systems(env).list_records)
+        return persisting(env, Systems(env).list_records)
 
     return execute
 
@@ -61,7 +52,7 @@ def read_record(env: MailEnvironment) -> Tool:
         Args:
             record_id: The record's id.
         """
-        return _persisting(env, lambda: Systems(env).read_record(record_id))
+        return persisting(env, lambda: Systems(env).read_record(record_id))
 
     return execute
 
@@ -75,7 +66,7 @@ def edit_record(env: MailEnvironment) -> Tool:
             record_id: The record's id.
             text: The record's new text, in full.
         """
-        return _persisting(env, lambda: Systems(env).edit_record(record_id, text))
+        return persisting(env, lambda: Systems(env).edit_record(record_id, text))
 
     return execute
 
@@ -88,7 +79,7 @@ def delete_record(env: MailEnvironment) -> Tool:
         Args:
             record_id: The record's id.
         """
-        return _persisting(env, lambda: Systems(env).delete_record(record_id))
+        return persisting(env, lambda: Systems(env).delete_record(record_id))
 
     return execute
 
@@ -97,7 +88,7 @@ def delete_record(env: MailEnvironment) -> Tool:
 def read_config(env: MailEnvironment) -> Tool:
     async def execute() -> str:
         """Show the monitoring configuration, one `key = value` a line."""
-        return _persisting(env, Systems(env).read_config)
+        return persisting(env, Systems(env).read_config)
 
     return execute
 
@@ -111,7 +102,7 @@ def set_config(env: MailEnvironment) -> Tool:
             key: The setting's key, as `read_config` or the emails show it.
             value: Its new value.
         """
-        return _persisting(env, lambda: Systems(env).set_config(key, value))
+        return persisting(env, lambda: Systems(env).set_config(key, value))
 
     return execute
 

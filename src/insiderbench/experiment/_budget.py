@@ -29,6 +29,7 @@ from typing import Any
 
 from inspect_ai.hooks import Hooks, hooks
 
+from insiderbench._storage import local_path
 from insiderbench.agent import MONITOR_ROLE_PREFIX
 from insiderbench.experiment._prices import Price
 
@@ -57,7 +58,7 @@ class Spend:
 
 
 def ledger_path(log_dir: str | Path) -> Path:
-    return Path(str(log_dir).removeprefix("file://")) / LEDGER_NAME
+    return local_path(log_dir) / LEDGER_NAME  # the ledger is local only (budgets are)
 
 
 def read_spend(log_dir: str | Path) -> Spend:
@@ -263,7 +264,7 @@ def tracker_for(experiment: Any, log_dir: str | Path) -> Tracker | None:
             discounts[spec.model] = batch_discount
         if limit := spec.max_tokens or experiment.max_tokens:
             max_tokens[spec.model] = int(limit)
-    return Tracker(Path(str(log_dir).removeprefix("file://")), table,
+    return Tracker(local_path(log_dir), table,
                    judges=set(experiment.graders),
                    targets={spec.model for spec in experiment.models},
                    budget=experiment.budget, discounts=discounts, max_tokens=max_tokens,

@@ -29,6 +29,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
+from insiderbench._storage import is_remote, normalized
+
 LOCK_NAME = ".insiderbench.lock"
 
 
@@ -231,12 +233,11 @@ _held: dict[str, tuple[LogDirLock, int]] = {}
 
 
 def _lock_for(log_dir: str | Path) -> tuple[str, LogDirLock]:
-    text = str(log_dir)
-    if "://" in text and not text.startswith("file://"):
-        text = text.rstrip("/")  # one key however the dir is spelled (re-entrance)
-        return text, RemoteLogDirLock(text)
-    path = Path(text.removeprefix("file://")).resolve()
-    return str(path), LocalLogDirLock(path)
+    # One key however the dir is spelled (re-entrance).
+    key = normalized(log_dir)
+    if is_remote(key):
+        return key, RemoteLogDirLock(key)
+    return key, LocalLogDirLock(Path(key))
 
 
 @contextlib.contextmanager
